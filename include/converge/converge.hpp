@@ -1,0 +1,16 @@
+// Umbrella header: every public type of converge (fmt support stays opt-in in converge/fmt.hpp).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <converge/causal_order.hpp>
+#include <converge/codec.hpp>
+#include <converge/decode_limits.hpp>
+#include <converge/decode_result.hpp>
+#include <converge/encoding.hpp>
+#include <converge/error.hpp>
+#include <converge/g_counter.hpp>
+#include <converge/g_set.hpp>
+#include <converge/pn_counter.hpp>
+#include <converge/replica_id.hpp>
+#include <converge/vector_clock.hpp>
+#include <converge/wide_int.hpp>

@@ -1,0 +1,181 @@
+// A sorted flat map whose merge is a pointwise join: the state of every counter and clock.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <converge/detail/byte_io.hpp>
+#include <converge/detail/lattice.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+namespace converge::detail {
+
+/// Keys and values live in two parallel sorted arrays (not a node-based map): lookups are binary
+/// searches, a full merge is one linear pass, and the same-membership merge of a stable cluster
+/// is a key comparison plus a dense pointwise join. Bottom values are never stored, so equal
+/// states have equal arrays and `==` compares states exactly.
+template <class K, lattice_value V>
+class max_map {
+public:
+    /// Forward iterator yielding `std::pair<const K&, const V&>`, for structured bindings.
+    class iterator {
+    public:
+        using iterator_concept = std::forward_iterator_tag;
+        using iterator_category = std::input_iterator_tag;
+        using value_type = std::pair<const K&, const V&>;
+        using difference_type = std::ptrdiff_t;
+
+        iterator() = default;
+        iterator(const max_map* m, std::size_t i) noexcept : map_(m), i_(i) {}
+        value_type operator*() const { return {map_->keys_[i_], map_->values_[i_]}; }
+        iterator& operator++() noexcept { ++i_; return *this; }
+        iterator operator++(int) noexcept { auto t = *this; ++i_; return t; }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.i_ == b.i_; }
+
+    private:
+        const max_map* map_ = nullptr;
+        std::size_t i_ = 0;
+    };
+
+    [[nodiscard]] iterator begin() const noexcept { return {this, 0}; }
+    [[nodiscard]] iterator end() const noexcept { return {this, keys_.size()}; }
+    [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return keys_.empty(); }
+    [[nodiscard]] const std::vector<K>& keys() const noexcept { return keys_; }
+    [[nodiscard]] const std::vector<V>& values() const noexcept { return values_; }
+
+    /// The value stored for `k`, or bottom.
+    [[nodiscard]] V get(const K& k) const {
+        const auto i = lower_bound(k);
+        return i < keys_.size() && keys_[i] == k ? values_[i] : V{};
+    }
+
+    /// Stores `join(get(k), v)`. Strong guarantee: on an exception nothing changed.
+    void join_at(const K& k, const V& v) {
+        if (is_bottom(v)) return;
+        const auto i = lower_bound(k);
+        if (i < keys_.size() && keys_[i] == k) {
+            values_[i] = join(values_[i], v);
+            return;
+        }
+        // Reserve both first so that neither insert below can reallocate and throw halfway.
+        keys_.reserve(keys_.size() + 1);
+        values_.reserve(values_.size() + 1);
+        keys_.insert(keys_.begin() + static_cast<std::ptrdiff_t>(i), k);
+        values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(i), v);
+    }
+
+    void merge(const max_map& other) {
+        if (other.empty() || &other == this) return;
+        if (keys_ == other.keys_) {
+            for (std::size_t i = 0; i < values_.size(); ++i)
+                values_[i] = join(values_[i], other.values_[i]);
+        } else if (other.size() <= small_merge_limit) {
+            // A delta: a lookup and a store per entry, not a rebuild.
+            for (std::size_t i = 0; i < other.size(); ++i) join_at(other.keys_[i], other.values_[i]);
+        } else {
+            merge_linear(other);
+        }
+    }
+
+    /// The entries of *this that `peer` lacks or holds at a lower value: what to ship so that
+    /// `peer.merge(result)` brings peer up to date. One linear pass.
+    [[nodiscard]] max_map missing_from(const max_map& peer) const {
+        max_map out;
+        std::size_t j = 0;
+        for (std::size_t i = 0; i < keys_.size(); ++i) {
+            while (j < peer.keys_.size() && peer.keys_[j] < keys_[i]) ++j;
+            const bool shared = j < peer.keys_.size() && peer.keys_[j] == keys_[i];
+            if (!shared || join(peer.values_[j], values_[i]) != peer.values_[j]) {
+                out.keys_.push_back(keys_[i]);
+                out.values_.push_back(values_[i]);
+            }
+        }
+        return out;
+    }
+
+    /// Builds a map from entries already validated as sorted, unique and non-bottom.
+    static max_map from_sorted(std::vector<K> keys, std::vector<V> values) noexcept {
+        max_map m;
+        m.keys_ = std::move(keys);
+        m.values_ = std::move(values);
+        return m;
+    }
+
+    friend bool operator==(const max_map&, const max_map&) = default;
+
+private:
+    static constexpr std::size_t small_merge_limit = 8;
+
+    [[nodiscard]] std::size_t lower_bound(const K& k) const {
+        return static_cast<std::size_t>(std::lower_bound(keys_.begin(), keys_.end(), k) - keys_.begin());
+    }
+
+    void merge_linear(const max_map& other) {
+        std::vector<K> keys;
+        std::vector<V> values;
+        keys.reserve(keys_.size() + other.keys_.size());
+        values.reserve(keys_.size() + other.keys_.size());
+        std::size_t i = 0;
+        std::size_t j = 0;
+        while (i < keys_.size() && j < other.keys_.size()) {
+            if (keys_[i] < other.keys_[j]) {
+                keys.push_back(keys_[i]);
+                values.push_back(values_[i++]);
+            } else if (other.keys_[j] < keys_[i]) {
+                keys.push_back(other.keys_[j]);
+                values.push_back(other.values_[j++]);
+            } else {
+                keys.push_back(keys_[i]);
+                values.push_back(join(values_[i++], other.values_[j++]));
+            }
+        }
+        keys.insert(keys.end(), keys_.begin() + static_cast<std::ptrdiff_t>(i), keys_.end());
+        values.insert(values.end(), values_.begin() + static_cast<std::ptrdiff_t>(i), values_.end());
+        keys.insert(keys.end(), other.keys_.begin() + static_cast<std::ptrdiff_t>(j), other.keys_.end());
+        values.insert(values.end(), other.values_.begin() + static_cast<std::ptrdiff_t>(j),
+                      other.values_.end());
+        keys_ = std::move(keys);
+        values_ = std::move(values);
+    }
+
+    std::vector<K> keys_;
+    std::vector<V> values_;
+};
+
+/// Writes `count, (key, value)*`; `write_value` writes one value.
+template <class K, class V, class KeyCodec, class WriteValue>
+void write_map(byte_writer& w, const max_map<K, V>& m, WriteValue write_value) {
+    w.varint(m.size());
+    for (const auto& [k, v] : m) {
+        KeyCodec::encode(w, k);
+        write_value(w, v);
+    }
+}
+
+/// Reads what write_map wrote, rejecting unsorted or repeated keys and bottom values, so that
+/// only canonical encodings decode. `min_value_size` is the fewest bytes one value takes.
+template <class K, class V, class KeyCodec, class ReadValue>
+max_map<K, V> read_map(byte_reader& r, std::size_t min_value_size, ReadValue read_value) {
+    const std::size_t n = r.count(KeyCodec::min_size + min_value_size);
+    std::vector<K> keys;
+    std::vector<V> values;
+    keys.reserve(n);
+    values.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t key_start = r.offset();
+        K k = KeyCodec::decode(r);
+        if (!keys.empty() && !(keys.back() < k)) r.fail(errc::not_canonical, key_start);
+        const std::size_t value_start = r.offset();
+        V v = read_value(r);
+        if (is_bottom(v)) r.fail(errc::zero_entry, value_start);
+        keys.push_back(std::move(k));
+        values.push_back(v);
+    }
+    return max_map<K, V>::from_sorted(std::move(keys), std::move(values));
+}
+
+}  // namespace converge::detail

@@ -1,0 +1,105 @@
+// Opt-in fmt formatters for every converge type; include it only where fmt is available.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <converge/causal_order.hpp>
+#include <converge/error.hpp>
+#include <converge/g_counter.hpp>
+#include <converge/g_set.hpp>
+#include <converge/pn_counter.hpp>
+#include <converge/vector_clock.hpp>
+#include <converge/wide_int.hpp>
+
+#include <fmt/format.h>
+
+namespace converge::detail {
+
+/// Shared by the formatters: no format spec is accepted, so `{}` is the only form.
+struct plain_formatter {
+    constexpr auto parse(fmt::format_parse_context& ctx) {
+        const auto it = ctx.begin();
+        if (it != ctx.end() && *it != '}') throw fmt::format_error("converge types take no format spec");
+        return it;
+    }
+};
+
+/// Writes `{k: v, ...}` for a counter-like map, formatting each value with `value_fn`.
+template <class Map, class Out, class ValueFn>
+Out format_map(const Map& m, Out out, ValueFn value_fn) {
+    out = fmt::format_to(out, "{{");
+    bool first = true;
+    for (const auto& [k, v] : m) {
+        out = fmt::format_to(out, "{}{}: ", first ? "" : ", ", k);
+        out = value_fn(out, v);
+        first = false;
+    }
+    return fmt::format_to(out, "}}");
+}
+
+}  // namespace converge::detail
+
+/// `{1: 3, 2: 5}` (replica: entry).
+///
+/// Example: `fmt::print("{}\n", counter);`
+template <class R, class C>
+struct fmt::formatter<converge::g_counter<R, C>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::g_counter<R, C>& c, Ctx& ctx) const {
+        return converge::detail::format_map(c.entries(), ctx.out(),
+                                            [](auto out, C n) { return fmt::format_to(out, "{}", n); });
+    }
+};
+
+/// `{1: +5/-2}` (replica: +increments/-decrements).
+template <class R, class C>
+struct fmt::formatter<converge::pn_counter<R, C>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::pn_counter<R, C>& c, Ctx& ctx) const {
+        return converge::detail::format_map(c.entries(), ctx.out(), [](auto out, const auto& t) {
+            return fmt::format_to(out, "+{}/-{}", t.increments, t.decrements);
+        });
+    }
+};
+
+/// `{a: 2, b: 1}` (replica: events seen).
+template <class R>
+struct fmt::formatter<converge::vector_clock<R>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::vector_clock<R>& c, Ctx& ctx) const {
+        return converge::detail::format_map(c.entries(), ctx.out(),
+                                            [](auto out, std::uint64_t n) { return fmt::format_to(out, "{}", n); });
+    }
+};
+
+/// `{1, 2, 3}`.
+template <class T>
+struct fmt::formatter<converge::g_set<T>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::g_set<T>& s, Ctx& ctx) const {
+        auto out = fmt::format_to(ctx.out(), "{{");
+        bool first = true;
+        for (const T& x : s) {
+            out = fmt::format_to(out, "{}{}", first ? "" : ", ", x);
+            first = false;
+        }
+        return fmt::format_to(out, "}}");
+    }
+};
+
+/// `before`, `after`, `equal` or `concurrent`.
+template <>
+struct fmt::formatter<converge::causal_order> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(converge::causal_order o, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{}", converge::to_string(o));
+    }
+};
+
+/// `converge: input truncated at byte 7`.
+template <>
+struct fmt::formatter<converge::decode_error> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::decode_error& e, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{}", e.message());
+    }
+};

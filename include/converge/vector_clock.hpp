@@ -1,0 +1,130 @@
+// vector_clock: one event counter per replica, partially ordered, merged by pointwise max.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <converge/causal_order.hpp>
+#include <converge/codec.hpp>
+#include <converge/detail/max_map.hpp>
+#include <converge/encoding.hpp>
+#include <converge/error.hpp>
+#include <converge/replica_id.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+namespace converge {
+
+/// A vector clock: replica r's entry counts the events r has produced that this clock has
+/// seen. Clocks compare under a partial order and merge to their least upper bound.
+///
+/// Example:
+/// ```
+/// converge::vector_clock<std::string> a, b;
+/// a.tick("a");
+/// b.merge(a);
+/// b.tick("b");
+/// a.compare(b);   // causal_order::before
+/// ```
+template <class Replica>
+class vector_clock {
+    static_assert(detail::check_ordered_key<Replica>());
+
+public:
+    using replica_type = Replica;
+    using counter_type = std::uint64_t;
+
+    /// Records one event of `replica`; returns the delta `{replica: new entry}`. Throws
+    /// converge::overflow_error, changing nothing, at 2^64 - 1 events.
+    vector_clock tick(const Replica& replica) {
+        const counter_type current = entries_.get(replica);
+        if (current == std::numeric_limits<counter_type>::max())
+            throw overflow_error("converge: vector_clock entry overflows");
+        vector_clock delta;
+        delta.entries_.join_at(replica, current + 1);  // first: if it throws, *this is untouched
+        entries_.join_at(replica, current + 1);
+        return delta;
+    }
+
+    /// `replica`'s entry; 0 when this clock has seen none of its events.
+    [[nodiscard]] counter_type get(const Replica& replica) const { return entries_.get(replica); }
+
+    /// The least upper bound of both clocks.
+    void merge(const vector_clock& other) { entries_.merge(other.entries_); }
+
+    /// Where *this stands relative to `other`, in one linear pass.
+    [[nodiscard]] causal_order compare(const vector_clock& other) const {
+        const auto& ak = entries_.keys();
+        const auto& av = entries_.values();
+        const auto& bk = other.entries_.keys();
+        const auto& bv = other.entries_.values();
+        bool less = false;     // some entry of *this is below other's
+        bool greater = false;  // some entry of *this is above other's
+        std::size_t i = 0;
+        std::size_t j = 0;
+        while (i < ak.size() && j < bk.size()) {
+            if (ak[i] < bk[j]) {
+                greater = true;  // other's entry is 0 there, ours is not
+                ++i;
+            } else if (bk[j] < ak[i]) {
+                less = true;
+                ++j;
+            } else {
+                less = less || av[i] < bv[j];
+                greater = greater || av[i] > bv[j];
+                ++i;
+                ++j;
+            }
+        }
+        greater = greater || i < ak.size();
+        less = less || j < bk.size();
+        if (less && greater) return causal_order::concurrent;
+        if (less) return causal_order::before;
+        if (greater) return causal_order::after;
+        return causal_order::equal;
+    }
+
+    /// True when every event *this has seen, `other` has seen too.
+    [[nodiscard]] bool happened_before_or_equal(const vector_clock& other) const {
+        const causal_order o = compare(other);
+        return o == causal_order::before || o == causal_order::equal;
+    }
+
+    /// What `peer` lacks: the entries where *this is ahead.
+    [[nodiscard]] vector_clock delta_for(const vector_clock& peer) const {
+        vector_clock out;
+        out.entries_ = entries_.missing_from(peer.entries_);
+        return out;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+
+    /// The (replica, entry) pairs in replica order.
+    [[nodiscard]] const auto& entries() const noexcept { return entries_; }
+
+    friend bool operator==(const vector_clock&, const vector_clock&) = default;
+
+private:
+    friend struct wire<vector_clock>;
+    detail::max_map<Replica, counter_type> entries_;
+};
+
+template <class Replica>
+struct wire<vector_clock<Replica>> {
+    static constexpr wire_tag tag = wire_tag::vector_clock;
+
+    static void write(detail::byte_writer& w, const vector_clock<Replica>& c) {
+        detail::write_map<Replica, std::uint64_t, codec<Replica>>(
+            w, c.entries_, [](detail::byte_writer& out, std::uint64_t n) { out.varint(n); });
+    }
+
+    static vector_clock<Replica> read(detail::byte_reader& r) {
+        vector_clock<Replica> c;
+        c.entries_ = detail::read_map<Replica, std::uint64_t, codec<Replica>>(
+            r, 1, [](detail::byte_reader& in) { return in.varint(); });
+        return c;
+    }
+};
+
+}  // namespace converge
