@@ -3,6 +3,7 @@
 #pragma once
 
 #include <converge/codec.hpp>
+#include <converge/detail/lower_bound.hpp>
 #include <converge/encoding.hpp>
 #include <converge/replica_id.hpp>
 
@@ -74,18 +75,20 @@ public:
     /// Adds `x`; returns the delta `{x}`, or an empty set when `x` was already there.
     g_set insert(const T& x) {
         g_set delta;
-        if (contains(x)) return delta;
+        if (in(bulk_, x)) return delta;
+        std::size_t at = detail::lower_bound_index(recent_.data(), recent_.size(), x);
+        if (at < recent_.size() && recent_[at] == x) return delta;
         delta.bulk_.push_back(x);
         // Compacting first keeps the strong guarantee: it changes no element, only where they lie.
-        if (recent_.size() >= recent_limit()) compact();
-        recent_.insert(std::lower_bound(recent_.begin(), recent_.end(), x), x);
+        if (recent_.size() >= recent_limit()) {
+            compact();
+            at = 0;
+        }
+        recent_.insert(recent_.begin() + static_cast<std::ptrdiff_t>(at), x);
         return delta;
     }
 
-    [[nodiscard]] bool contains(const T& x) const {
-        return std::binary_search(bulk_.begin(), bulk_.end(), x) ||
-               std::binary_search(recent_.begin(), recent_.end(), x);
-    }
+    [[nodiscard]] bool contains(const T& x) const { return in(bulk_, x) || in(recent_, x); }
 
     [[nodiscard]] std::size_t size() const noexcept { return bulk_.size() + recent_.size(); }
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
@@ -135,17 +138,27 @@ private:
     friend struct wire<g_set>;
     static constexpr std::size_t small_merge_limit = 8;
 
+    [[nodiscard]] static bool in(const std::vector<T>& sorted, const T& x) {
+        const std::size_t i = detail::lower_bound_index(sorted.data(), sorted.size(), x);
+        return i < sorted.size() && sorted[i] == x;
+    }
+
     [[nodiscard]] std::size_t recent_limit() const {
         return 32 + 2 * static_cast<std::size_t>(std::sqrt(static_cast<double>(bulk_.size())));
     }
 
+    /// Folds the recent run into the bulk with a backward in-place merge: no new buffer, so
+    /// the bulk's capacity grows geometrically like any vector's.
     void compact() {
-        std::vector<T> all;
-        all.reserve(size());
-        std::merge(std::make_move_iterator(bulk_.begin()), std::make_move_iterator(bulk_.end()),
-                   std::make_move_iterator(recent_.begin()), std::make_move_iterator(recent_.end()),
-                   std::back_inserter(all));
-        bulk_ = std::move(all);
+        const std::size_t n = bulk_.size();
+        bulk_.resize(n + recent_.size());  // the only step that can throw, and it changes no element
+        auto out = bulk_.end();
+        auto a = bulk_.begin() + static_cast<std::ptrdiff_t>(n);
+        auto b = recent_.end();
+        while (b != recent_.begin()) {
+            if (a != bulk_.begin() && *(b - 1) < *(a - 1)) *--out = std::move(*--a);
+            else *--out = std::move(*--b);
+        }
         recent_.clear();
     }
 

@@ -4,6 +4,7 @@
 
 #include <converge/detail/byte_io.hpp>
 #include <converge/detail/lattice.hpp>
+#include <converge/detail/lower_bound.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -111,7 +112,7 @@ private:
     static constexpr std::size_t small_merge_limit = 8;
 
     [[nodiscard]] std::size_t lower_bound(const K& k) const {
-        return static_cast<std::size_t>(std::lower_bound(keys_.begin(), keys_.end(), k) - keys_.begin());
+        return lower_bound_index(keys_.data(), keys_.size(), k);
     }
 
     void merge_linear(const max_map& other) {
