@@ -115,30 +115,46 @@ private:
         return lower_bound_index(keys_.data(), keys_.size(), k);
     }
 
+    /// The general merge: one pass that writes every step's output whether or not the keys
+    /// matched, advancing each side by a comparison result rather than a branch, because the
+    /// interleaving of two replicas' ids is random and a branch on it mispredicts often.
     void merge_linear(const max_map& other) {
-        std::vector<K> keys;
-        std::vector<V> values;
-        keys.reserve(keys_.size() + other.keys_.size());
-        values.reserve(keys_.size() + other.keys_.size());
+        const std::size_t n = keys_.size();
+        const std::size_t m = other.keys_.size();
+        std::vector<K> keys(n + m);
+        std::vector<V> values(n + m);
+        // Local pointers: through the members the compiler must assume the output aliases them.
+        const K* ka = keys_.data();
+        const V* va = values_.data();
+        const K* kb = other.keys_.data();
+        const V* vb = other.values_.data();
+        K* ko = keys.data();
+        V* vo = values.data();
         std::size_t i = 0;
         std::size_t j = 0;
-        while (i < keys_.size() && j < other.keys_.size()) {
-            if (keys_[i] < other.keys_[j]) {
-                keys.push_back(keys_[i]);
-                values.push_back(values_[i++]);
-            } else if (other.keys_[j] < keys_[i]) {
-                keys.push_back(other.keys_[j]);
-                values.push_back(other.values_[j++]);
-            } else {
-                keys.push_back(keys_[i]);
-                values.push_back(join(values_[i++], other.values_[j++]));
-            }
+        std::size_t out = 0;
+        while (i < n && j < m) {
+            const bool take_a = !(kb[j] < ka[i]);
+            const bool take_b = !(ka[i] < kb[j]);
+            // Both values are loaded whatever the comparison says, so the choice is a select.
+            const V a = va[i];
+            const V b = vb[j];
+            ko[out] = take_a ? ka[i] : kb[j];
+            vo[out] = join(take_a ? a : V{}, take_b ? b : V{});
+            i += take_a;
+            j += take_b;
+            ++out;
         }
-        keys.insert(keys.end(), keys_.begin() + static_cast<std::ptrdiff_t>(i), keys_.end());
-        values.insert(values.end(), values_.begin() + static_cast<std::ptrdiff_t>(i), values_.end());
-        keys.insert(keys.end(), other.keys_.begin() + static_cast<std::ptrdiff_t>(j), other.keys_.end());
-        values.insert(values.end(), other.values_.begin() + static_cast<std::ptrdiff_t>(j),
-                      other.values_.end());
+        const auto copy_tail = [&](const max_map& from, std::size_t k) {
+            for (; k < from.keys_.size(); ++k, ++out) {
+                keys[out] = from.keys_[k];
+                values[out] = from.values_[k];
+            }
+        };
+        copy_tail(*this, i);
+        copy_tail(other, j);
+        keys.resize(out);
+        values.resize(out);
         keys_ = std::move(keys);
         values_ = std::move(values);
     }
