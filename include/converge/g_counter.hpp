@@ -45,12 +45,13 @@ public:
     g_counter increment(const Replica& replica, Count n = 1) {
         g_counter delta;
         if (n == 0) return delta;
-        const Count current = tallies_.get(replica);
+        const auto slot = tallies_.locate(replica);
+        const Count current = tallies_.value_at(slot);
         if (n > std::numeric_limits<Count>::max() - current)
             throw overflow_error("converge: g_counter increment overflows the count type");
         const Count next = static_cast<Count>(current + n);
         delta.tallies_.join_at(replica, next);  // first: if it throws, *this is untouched
-        tallies_.join_at(replica, next);
+        tallies_.store(slot, replica, next);
         return delta;
     }
 

@@ -92,7 +92,8 @@ private:
     pn_counter add(const Replica& replica, Count n, Count tally::*half) {
         pn_counter delta;
         if (n == 0) return delta;
-        tally t = tallies_.get(replica);
+        const auto slot = tallies_.locate(replica);
+        tally t = tallies_.value_at(slot);
         if (n > std::numeric_limits<Count>::max() - t.*half)
             throw overflow_error("converge: pn_counter tally overflows the count type");
         t.*half = static_cast<Count>(t.*half + n);
@@ -100,7 +101,7 @@ private:
         tally changed{};
         changed.*half = t.*half;
         delta.tallies_.join_at(replica, changed);  // first: if it throws, *this is untouched
-        tallies_.join_at(replica, t);
+        tallies_.store(slot, replica, t);
         return delta;
     }
 

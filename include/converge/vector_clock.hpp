@@ -37,12 +37,13 @@ public:
     /// Records one event of `replica`; returns the delta `{replica: new entry}`. Throws
     /// converge::overflow_error, changing nothing, at 2^64 - 1 events.
     vector_clock tick(const Replica& replica) {
-        const counter_type current = entries_.get(replica);
+        const auto slot = entries_.locate(replica);
+        const counter_type current = entries_.value_at(slot);
         if (current == std::numeric_limits<counter_type>::max())
             throw overflow_error("converge: vector_clock entry overflows");
         vector_clock delta;
         delta.entries_.join_at(replica, current + 1);  // first: if it throws, *this is untouched
-        entries_.join_at(replica, current + 1);
+        entries_.store(slot, replica, current + 1);
         return delta;
     }
 

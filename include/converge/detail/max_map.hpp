@@ -49,24 +49,41 @@ public:
     [[nodiscard]] const std::vector<V>& values() const noexcept { return values_; }
 
     /// The value stored for `k`, or bottom.
-    [[nodiscard]] V get(const K& k) const {
-        const auto i = lower_bound(k);
-        return i < keys_.size() && keys_[i] == k ? values_[i] : V{};
+    [[nodiscard]] V get(const K& k) const { return value_at(locate(k)); }
+
+    /// Where `k` is, or would be inserted: what a mutator looks up once and then stores to.
+    struct slot {
+        std::size_t index;
+        bool found;
+    };
+
+    [[nodiscard]] slot locate(const K& k) const {
+        const std::size_t i = lower_bound(k);
+        return {i, i < keys_.size() && keys_[i] == k};
     }
 
-    /// Stores `join(get(k), v)`. Strong guarantee: on an exception nothing changed.
-    void join_at(const K& k, const V& v) {
-        if (is_bottom(v)) return;
-        const auto i = lower_bound(k);
-        if (i < keys_.size() && keys_[i] == k) {
-            values_[i] = join(values_[i], v);
+    /// The value at a located slot, or bottom when the key is absent.
+    [[nodiscard]] V value_at(slot s) const { return s.found ? values_[s.index] : V{}; }
+
+    /// Sets the value at a slot located since the last change. Strong guarantee: on an
+    /// exception nothing changed.
+    void store(slot s, const K& k, const V& v) {
+        if (s.found) {
+            values_[s.index] = v;
             return;
         }
         // Reserve both first so that neither insert below can reallocate and throw halfway.
         keys_.reserve(keys_.size() + 1);
         values_.reserve(values_.size() + 1);
-        keys_.insert(keys_.begin() + static_cast<std::ptrdiff_t>(i), k);
-        values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(i), v);
+        keys_.insert(keys_.begin() + static_cast<std::ptrdiff_t>(s.index), k);
+        values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(s.index), v);
+    }
+
+    /// Stores `join(get(k), v)`. Strong guarantee: on an exception nothing changed.
+    void join_at(const K& k, const V& v) {
+        if (is_bottom(v)) return;
+        const slot s = locate(k);
+        store(s, k, s.found ? join(values_[s.index], v) : v);
     }
 
     void merge(const max_map& other) {
