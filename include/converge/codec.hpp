@@ -28,7 +28,7 @@ template <class T>
 struct codec;
 
 template <class T>
-    requires std::unsigned_integral<T> && (!std::same_as<T, bool>)
+    requires std::unsigned_integral<T> && (!std::same_as<T, bool>) && (!std::same_as<T, char>)
 struct codec<T> {
     static constexpr std::size_t min_size = 1;
     static void encode(detail::byte_writer& w, T v) { w.varint(v); }
@@ -40,8 +40,10 @@ struct codec<T> {
     }
 };
 
+// Plain char is left out: whether it is signed differs between platforms, so the same id would
+// travel as zigzag on one and as a plain varint on the other. Use a fixed-width type.
 template <class T>
-    requires std::signed_integral<T>
+    requires std::signed_integral<T> && (!std::same_as<T, char>)
 struct codec<T> {
     static constexpr std::size_t min_size = 1;
     // Zigzag keeps small negative ids as short as small positive ones.
@@ -75,10 +77,12 @@ struct codec<std::string> {
     }
 };
 
-/// `T` has a codec: it can be written to and read back from converge's wire format.
+/// `T` has a codec: it can be written to and read back from converge's wire format. `min_size`
+/// must be at least 1: the decoder bounds a declared count by the bytes that remain divided by it.
 template <class T>
 concept has_codec = requires(detail::byte_writer& w, detail::byte_reader& r, const T& v) {
     { codec<T>::min_size } -> std::convertible_to<std::size_t>;
+    requires codec<T>::min_size >= 1;
     codec<T>::encode(w, v);
     { codec<T>::decode(r) } -> std::same_as<T>;
 };

@@ -28,7 +28,7 @@ constexpr bool check_ordered_key() {
                   "converge: Replica/element type must be totally ordered (operator<, "
                   "operator== and the rest); see converge::replica_id");
     static_assert(has_codec<T>,
-                  "converge: Replica/element type needs a converge::codec<T> "
+                  "converge: Replica/element type needs a converge::codec<T> (min_size >= 1) "
                   "specialisation; see converge/codec.hpp");
     return true;
 }

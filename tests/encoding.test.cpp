@@ -1,0 +1,782 @@
+// Wire-format examples: the bytes docs/wire-format.md shows, each decode error at its offset, limits, reporting.
+// SPDX-License-Identifier: MIT
+#include <converge/converge.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace Catch {
+template <>
+struct StringMaker<converge::decode_error> {
+    static std::string convert(const converge::decode_error& e) { return e.message(); }
+};
+}  // namespace Catch
+
+namespace {
+
+using namespace converge;
+
+using bytes = std::vector<std::byte>;
+
+// Aliases keep commas out of the Catch macros.
+using gc_u32 = g_counter<std::uint32_t>;
+using gc_u32_u8 = g_counter<std::uint32_t, std::uint8_t>;
+using gc_u16 = g_counter<std::uint16_t>;
+using gc_i8 = g_counter<std::int8_t>;
+using gc_str = g_counter<std::string>;
+using pn_u32 = pn_counter<std::uint32_t>;
+using pn_u32_u16 = pn_counter<std::uint32_t, std::uint16_t>;
+using pn_str = pn_counter<std::string>;
+using vc_i64 = vector_clock<std::int64_t>;
+using gs_u16 = g_set<std::uint16_t>;
+using gs_i64 = g_set<std::int64_t>;
+using gs_str = g_set<std::string>;
+
+constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
+constexpr auto i64_min = std::numeric_limits<std::int64_t>::min();
+constexpr auto i64_max = std::numeric_limits<std::int64_t>::max();
+
+/// "c7 01 02" -> bytes. A malformed literal throws, which fails the test that wrote it.
+bytes hex(std::string_view text) {
+    bytes out;
+    std::istringstream in{std::string(text)};
+    std::string token;
+    while (in >> token) {
+        if (token.size() != 2 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
+            throw std::invalid_argument("not a lower-case hex byte: " + token);
+        out.push_back(static_cast<std::byte>(std::stoul(token, nullptr, 16)));
+    }
+    return out;
+}
+
+/// bytes -> "c7 01 02", so that failures print readable bytes.
+std::string to_hex(std::span<const std::byte> b) {
+    static constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    for (const std::byte x : b) {
+        if (!out.empty()) out += ' ';
+        const auto v = std::to_integer<unsigned>(x);
+        out += digits[v >> 4];
+        out += digits[v & 0xf];
+    }
+    return out;
+}
+
+/// The error decoding `input` as T gives; fails the test if it decodes.
+template <class T>
+decode_error rejection(const bytes& input, const decode_limits& limits = {}) {
+    INFO("input: " << to_hex(input));
+    const auto r = decode<T>(input, limits);
+    REQUIRE_FALSE(r.has_value());
+    return r.error();
+}
+
+template <class T>
+decode_error rejection(std::string_view input, const decode_limits& limits = {}) {
+    return rejection<T>(hex(input), limits);
+}
+
+/// Decodes `input` as T and checks that it re-encodes to the same bytes.
+template <class T>
+T accepted(std::string_view input) {
+    INFO("input: " << input);
+    const auto r = decode<T>(hex(input));
+    REQUIRE(r.has_value());
+    CHECK(to_hex(encode(*r)) == input);
+    return *r;
+}
+
+bytes concat(bytes a, const bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+// --- The examples in docs/wire-format.md, built through the public API -----------------------
+
+gc_u32 doc_g_counter() {
+    gc_u32 c;
+    c.increment(1, 5);
+    c.increment(2, 3);
+    c.increment(7, 200);
+    return c;
+}
+
+pn_str doc_pn_counter() {
+    pn_str c;
+    c.increment("eu", 3);
+    c.decrement("eu", 1);
+    c.decrement("us", 2);
+    return c;
+}
+
+vc_i64 doc_vector_clock() {
+    vc_i64 c;
+    c.tick(1);
+    c.tick(64);
+    c.tick(-2);
+    c.tick(1);
+    c.tick(1);
+    return c;
+}
+
+gs_str doc_g_set() {
+    gs_str s;
+    s.insert("b");
+    s.insert("aa");
+    return s;
+}
+
+struct wire_example {
+    std::string name;
+    std::string hex;      // as written in this file and in the doc
+    std::string encoded;  // what encode() writes for the example's value
+    bool decodes_back;    // decode(hex) gives the example's value again
+};
+
+template <class T>
+wire_example make_example(std::string name, std::string hex_text, const T& value) {
+    const auto back = decode<T>(hex(hex_text));
+    return {std::move(name), hex_text, to_hex(encode(value)), back.has_value() && *back == value};
+}
+
+std::vector<wire_example> wire_examples() {
+    return {
+        make_example("g_counter_u32", "c7 01 02 03 01 05 02 03 07 c8 01", doc_g_counter()),
+        make_example("pn_counter_str", "c7 01 03 02 02 65 75 03 01 02 75 73 00 02", doc_pn_counter()),
+        make_example("vector_clock_i64", "c7 01 01 03 03 01 02 03 80 01 01", doc_vector_clock()),
+        make_example("g_set_str", "c7 01 04 02 02 61 61 01 62", doc_g_set()),
+    };
+}
+
+// --- Reading docs/wire-format.md --------------------------------------------------------------
+
+std::optional<std::string> wire_format_doc() {
+#ifdef CONVERGE_SOURCE_DIR
+    const std::string path = std::string(CONVERGE_SOURCE_DIR) + "/docs/wire-format.md";
+    std::ifstream in(path);
+    INFO("reading " << path);
+    REQUIRE(in.good());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+#else
+    return std::nullopt;
+#endif
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        out.push_back(line);
+    }
+    return out;
+}
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return {};
+    const auto e = s.find_last_not_of(" \t");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+struct doc_examples {
+    std::map<std::string, std::string> hex_by_name;
+    std::vector<std::string> problems;
+};
+
+/// Every block of the form
+///     <!-- wire-example: NAME -->
+///     ```text
+///     c7 01    # [0] what these bytes are
+///     ```
+/// as NAME -> "c7 01 ...". Each line must be hex bytes, then "# [OFFSET]" with the offset of its
+/// first byte, so that the annotations cannot drift from the bytes either.
+doc_examples parse_examples(const std::string& doc) {
+    static constexpr std::string_view open = "<!-- wire-example: ";
+    static constexpr std::string_view close = " -->";
+    doc_examples out;
+    const auto lines = lines_of(doc);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string& marker = lines[i];
+        if (!marker.starts_with(open)) continue;
+        if (!marker.ends_with(close) || marker.size() <= open.size() + close.size()) {
+            out.problems.push_back("malformed marker: " + marker);
+            continue;
+        }
+        const std::string name = marker.substr(open.size(), marker.size() - open.size() - close.size());
+        if (i + 1 >= lines.size() || lines[i + 1] != "```text") {
+            out.problems.push_back(name + ": the marker is not followed by a ```text block");
+            continue;
+        }
+        std::string hex_text;
+        std::size_t offset = 0;
+        bool closed = false;
+        for (i += 2; i < lines.size(); ++i) {
+            const std::string& line = lines[i];
+            if (line == "```") {
+                closed = true;
+                break;
+            }
+            const auto hash = line.find('#');
+            const std::string field = trim(std::string_view(line).substr(0, hash));
+            const std::string note = hash == std::string::npos ? std::string{} : trim(line.substr(hash + 1));
+            std::size_t n = 0;
+            try {
+                n = hex(field).size();
+            } catch (const std::invalid_argument&) {
+                out.problems.push_back(name + ": not hex bytes: " + line);
+                continue;
+            }
+            if (n == 0) {
+                out.problems.push_back(name + ": a line without bytes: " + line);
+                continue;
+            }
+            const std::string expected_note = "[" + std::to_string(offset) + "]";
+            if (!note.starts_with(expected_note))
+                out.problems.push_back(name + ": expected the note to start with " + expected_note + ": " + line);
+            if (!hex_text.empty()) hex_text += ' ';
+            hex_text += field;
+            offset += n;
+        }
+        if (!closed) out.problems.push_back(name + ": the block is not closed");
+        if (!out.hex_by_name.emplace(name, hex_text).second) out.problems.push_back(name + ": shown twice");
+    }
+    return out;
+}
+
+struct doc_rejection {
+    std::string errc_name;
+    std::string type_name;
+    std::string input;
+    std::string offset;
+    std::string row;
+};
+
+/// The rows of the table between <!-- wire-rejects --> and <!-- /wire-rejects -->.
+std::vector<doc_rejection> parse_rejections(const std::string& doc) {
+    std::vector<doc_rejection> out;
+    bool inside = false;
+    for (const std::string& line : lines_of(doc)) {
+        if (line == "<!-- wire-rejects -->") inside = true;
+        else if (line == "<!-- /wire-rejects -->") inside = false;
+        if (!inside || !line.starts_with("| `")) continue;
+        std::vector<std::string> cells;
+        std::string cell;
+        for (const char c : line.substr(1)) {
+            if (c == '|') {
+                cells.push_back(trim(cell));
+                cell.clear();
+            } else if (c != '`') {
+                cell += c;
+            }
+        }
+        if (cells.size() < 4) cells.resize(4);
+        out.push_back({cells[0], cells[1], cells[2] == "(empty)" ? std::string{} : cells[2], cells[3], line});
+    }
+    return out;
+}
+
+constexpr std::array<std::pair<std::string_view, errc>, 12> errc_names{{
+    {"truncated", errc::truncated},
+    {"bad_magic", errc::bad_magic},
+    {"unsupported_version", errc::unsupported_version},
+    {"wrong_type", errc::wrong_type},
+    {"varint_overlong", errc::varint_overlong},
+    {"varint_overflow", errc::varint_overflow},
+    {"value_out_of_range", errc::value_out_of_range},
+    {"length_exceeds_input", errc::length_exceeds_input},
+    {"not_canonical", errc::not_canonical},
+    {"zero_entry", errc::zero_entry},
+    {"trailing_bytes", errc::trailing_bytes},
+    {"limit_exceeded", errc::limit_exceeded},
+}};
+
+/// decode<T> with default limits, by the type's name in the doc's table; nullopt if it decodes.
+using decoder = std::function<std::optional<decode_error>(const bytes&)>;
+
+template <class T>
+decoder decoder_for() {
+    return [](const bytes& b) -> std::optional<decode_error> {
+        const auto r = decode<T>(b);
+        if (r) return std::nullopt;
+        return r.error();
+    };
+}
+
+const std::map<std::string, decoder, std::less<>>& decoders_by_name() {
+    static const std::map<std::string, decoder, std::less<>> m{
+        {"g_counter<uint32_t>", decoder_for<gc_u32>()},
+        {"g_counter<uint32_t, uint8_t>", decoder_for<gc_u32_u8>()},
+        {"g_counter<uint16_t>", decoder_for<gc_u16>()},
+        {"g_counter<int8_t>", decoder_for<gc_i8>()},
+        {"g_counter<string>", decoder_for<gc_str>()},
+        {"pn_counter<uint32_t>", decoder_for<pn_u32>()},
+        {"pn_counter<string>", decoder_for<pn_str>()},
+        {"vector_clock<int64_t>", decoder_for<vc_i64>()},
+        {"g_set<uint16_t>", decoder_for<gs_u16>()},
+        {"g_set<string>", decoder_for<gs_str>()},
+    };
+    return m;
+}
+
+}  // namespace
+
+// --- The documented bytes ---------------------------------------------------------------------
+
+TEST_CASE("encode writes exactly the example bytes shown in the wire-format doc", "[encoding][docs]") {
+    for (const wire_example& e : wire_examples()) {
+        INFO("example " << e.name);
+        CHECK(e.encoded == e.hex);
+        CHECK(e.decodes_back);
+    }
+}
+
+TEST_CASE("docs/wire-format.md shows the same hex dumps and rejections that the tests check",
+          "[encoding][docs]") {
+    const auto doc = wire_format_doc();
+    if (!doc) {
+        WARN("CONVERGE_SOURCE_DIR is not defined, so docs/wire-format.md was not checked");
+        return;
+    }
+
+    SECTION("every hex dump is the test's bytes, with offsets that match") {
+        const doc_examples parsed = parse_examples(*doc);
+        for (const std::string& problem : parsed.problems) FAIL_CHECK(problem);
+        const auto examples = wire_examples();
+        for (const wire_example& e : examples) {
+            INFO("example " << e.name);
+            const auto found = parsed.hex_by_name.find(e.name);
+            REQUIRE(found != parsed.hex_by_name.end());
+            CHECK(found->second == e.hex);
+            CHECK(found->second == e.encoded);
+        }
+        // No example in the doc that no test checks.
+        for (const auto& shown : parsed.hex_by_name) {
+            INFO("doc example " << shown.first << ": " << shown.second);
+            CHECK(std::any_of(examples.begin(), examples.end(),
+                              [&](const wire_example& e) { return e.name == shown.first; }));
+        }
+    }
+
+    SECTION("every row of the rejection table decodes to its error and offset, and every errc has one") {
+        const auto rows = parse_rejections(*doc);
+        REQUIRE(rows.size() >= errc_names.size());
+        std::map<errc, int> seen;
+        for (const doc_rejection& row : rows) {
+            INFO("doc row: " << row.row);
+            const auto name = std::find_if(errc_names.begin(), errc_names.end(),
+                                           [&](const auto& p) { return p.first == row.errc_name; });
+            REQUIRE(name != errc_names.end());
+            const auto dec = decoders_by_name().find(row.type_name);
+            REQUIRE(dec != decoders_by_name().end());
+            const auto error = dec->second(hex(row.input));
+            REQUIRE(error.has_value());
+            CHECK(*error == decode_error{name->second, std::stoul(row.offset)});
+            ++seen[name->second];
+        }
+        for (const auto& [label, code] : errc_names) {
+            INFO("errc::" << label);
+            CHECK(seen[code] > 0);
+        }
+    }
+}
+
+TEST_CASE("eight replicas with small ids and counts encode in 20 bytes, two per entry", "[encoding][size]") {
+    gc_u32 c;
+    for (std::uint32_t id = 1; id <= 8; ++id) c.increment(id, 10 * id);
+    const auto b = encode(c);
+    CHECK(b.size() == 20);
+    CHECK(b.size() == 3 + 1 + 8 * 2);  // header, count, (id, count) per entry
+    CHECK(to_hex(b) == "c7 01 02 08 01 0a 02 14 03 1e 04 28 05 32 06 3c 07 46 08 50");
+
+    SECTION("a ninth replica adds two bytes") {
+        c.increment(9, 90);
+        CHECK(encode(c).size() == 22);
+    }
+    SECTION("a count of 128 or more adds one byte to its entry") {
+        c.increment(8, 128 - 80);
+        CHECK(encode(c).size() == 21);
+    }
+}
+
+TEST_CASE("every encoding starts with the magic byte, the format version and the type's tag", "[encoding]") {
+    CHECK(wire_magic == 0xC7);
+    CHECK(wire_version == 1);
+    CHECK(to_hex(encode(vector_clock<std::uint32_t>{})) == "c7 01 01 00");
+    CHECK(to_hex(encode(gc_u32{})) == "c7 01 02 00");
+    CHECK(to_hex(encode(pn_u32{})) == "c7 01 03 00");
+    CHECK(to_hex(encode(gs_u16{})) == "c7 01 04 00");
+    // The tag names the CRDT, not its arguments.
+    CHECK(to_hex(encode(gc_str{})) == "c7 01 02 00");
+}
+
+TEST_CASE("varints are minimal little-endian groups of seven bits, at most ten bytes", "[encoding][varint]") {
+    CHECK(to_hex(encode(gc_u32{}.increment(1, 127))) == "c7 01 02 01 01 7f");
+    CHECK(to_hex(encode(gc_u32{}.increment(1, 128))) == "c7 01 02 01 01 80 01");
+    CHECK(to_hex(encode(gc_u32{}.increment(1, 300))) == "c7 01 02 01 01 ac 02");
+    CHECK(to_hex(encode(gc_u32{}.increment(1, 16384))) == "c7 01 02 01 01 80 80 01");
+    CHECK(to_hex(encode(gc_u32{}.increment(1, std::uint64_t{1} << 63))) ==
+          "c7 01 02 01 01 80 80 80 80 80 80 80 80 80 01");
+
+    // 2^(7k) - 1 is the largest value that fits k bytes; 2^(7k) needs one more.
+    for (unsigned k = 1; k <= 9; ++k) {
+        const std::uint64_t top = (std::uint64_t{1} << (7 * k)) - 1;
+        for (const auto& [value, length] : {std::pair{top, k}, std::pair{top + 1, k + 1}}) {
+            INFO("value " << value);
+            gc_u32 c;
+            c.increment(1, value);
+            const auto b = encode(c);
+            REQUIRE(b.size() == 5 + length);  // header, count 1, id 1, then the count's varint
+            for (std::size_t i = 5; i + 1 < b.size(); ++i) CHECK((std::to_integer<unsigned>(b[i]) & 0x80u) != 0);
+            CHECK(std::to_integer<unsigned>(b.back()) != 0);
+            CHECK(std::to_integer<unsigned>(b.back()) < 0x80u);
+            const auto back = decode<gc_u32>(b);
+            REQUIRE(back.has_value());
+            CHECK(back->value_of(1) == value);
+        }
+    }
+}
+
+// --- One rejection per error code, each at its exact offset ------------------------------------
+
+TEST_CASE("an empty input or a cut-off header is truncated at the missing byte", "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>(bytes{}) == decode_error{errc::truncated, 0});
+    CHECK(rejection<gc_u32>("c7") == decode_error{errc::truncated, 1});
+    CHECK(rejection<gc_u32>("c7 01") == decode_error{errc::truncated, 2});
+    CHECK(rejection<gc_u32>("c7 01 02") == decode_error{errc::truncated, 3});  // no count
+}
+
+TEST_CASE("a varint cut off by the end of the input is truncated at the varint's first byte",
+          "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>("c7 01 02 80") == decode_error{errc::truncated, 3});                 // the count
+    CHECK(rejection<gc_u32>("c7 01 02 01 81 80") == decode_error{errc::truncated, 4});           // an id
+    CHECK(rejection<gc_u32>("c7 01 02 02 01 05 02 83") == decode_error{errc::truncated, 7});     // a count
+    CHECK(rejection<pn_u32>("c7 01 03 01 01 05 ff") == decode_error{errc::truncated, 6});        // decrements
+}
+
+TEST_CASE("a first byte other than 0xC7 is bad_magic at byte 0", "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>("c8 01 02 00") == decode_error{errc::bad_magic, 0});
+    CHECK(rejection<gc_u32>("47 01 02 00") == decode_error{errc::bad_magic, 0});  // 0xC7 without its top bit
+    CHECK(rejection<gc_u32>("00") == decode_error{errc::bad_magic, 0});
+}
+
+TEST_CASE("a format version other than 1 is unsupported_version at byte 1", "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>("c7 02 02 00") == decode_error{errc::unsupported_version, 1});
+    CHECK(rejection<gc_u32>("c7 00 02 00") == decode_error{errc::unsupported_version, 1});
+    CHECK(rejection<gc_u32>("c7 ff 02 00") == decode_error{errc::unsupported_version, 1});
+}
+
+TEST_CASE("bytes of one CRDT decoded as another are wrong_type at byte 2", "[encoding][hostile]") {
+    gc_u32 c;
+    c.increment(1, 5);
+    const bytes b = encode(c);
+    CHECK(rejection<pn_u32>(b) == decode_error{errc::wrong_type, 2});
+    CHECK(rejection<vector_clock<std::uint32_t>>(b) == decode_error{errc::wrong_type, 2});
+    CHECK(rejection<g_set<std::uint32_t>>(b) == decode_error{errc::wrong_type, 2});
+    CHECK(rejection<gc_u32>("c7 01 00 00") == decode_error{errc::wrong_type, 2});
+    CHECK(rejection<gc_u32>("c7 01 05 00") == decode_error{errc::wrong_type, 2});
+}
+
+TEST_CASE("a varint with a redundant zero group is varint_overlong at its first byte", "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>("c7 01 02 80 00") == decode_error{errc::varint_overlong, 3});        // 0 as count
+    CHECK(rejection<gc_u32>("c7 01 02 81 00 01 05") == decode_error{errc::varint_overlong, 3});  // 1 as count
+    CHECK(rejection<gc_u32>("c7 01 02 01 85 00 05") == decode_error{errc::varint_overlong, 4});  // id 5
+    CHECK(rejection<gc_u32>("c7 01 02 01 01 85 80 00") == decode_error{errc::varint_overlong, 5});
+    // Ten bytes ending in 0x00: overlong, not overflow.
+    CHECK(rejection<gc_u32>("c7 01 02 80 80 80 80 80 80 80 80 80 00") == decode_error{errc::varint_overlong, 3});
+}
+
+TEST_CASE("a varint wider than 64 bits is varint_overflow at its first byte", "[encoding][hostile]") {
+    // Eleven bytes: rejected when the tenth carries a continuation bit.
+    CHECK(rejection<gc_u32>("c7 01 02 80 80 80 80 80 80 80 80 80 80 01") == decode_error{errc::varint_overflow, 3});
+    CHECK(rejection<gc_u32>("c7 01 02 ff ff ff ff ff ff ff ff ff ff 01") == decode_error{errc::varint_overflow, 3});
+    // Ten bytes whose last holds more than bit 63: 2^64 and 2^64 + 2^63 - 1.
+    CHECK(rejection<gc_u32>("c7 01 02 80 80 80 80 80 80 80 80 80 02") == decode_error{errc::varint_overflow, 3});
+    CHECK(rejection<gc_u32>("c7 01 02 ff ff ff ff ff ff ff ff ff 02") == decode_error{errc::varint_overflow, 3});
+    CHECK(rejection<gc_u32>("c7 01 02 01 01 ff ff ff ff ff ff ff ff ff 7f") ==
+          decode_error{errc::varint_overflow, 5});
+    CHECK(rejection<vc_i64>("c7 01 01 01 02 80 80 80 80 80 80 80 80 80 02") ==
+          decode_error{errc::varint_overflow, 5});
+}
+
+TEST_CASE("a value too wide for its C++ type is value_out_of_range at its first byte", "[encoding][hostile]") {
+    SECTION("a count of 300 in a uint8_t count; 255 fits") {
+        CHECK(rejection<gc_u32_u8>("c7 01 02 01 01 ac 02") == decode_error{errc::value_out_of_range, 5});
+        CHECK(accepted<gc_u32_u8>("c7 01 02 01 01 ff 01").value_of(1) == 255);
+    }
+    SECTION("replica id 70000 in a uint16_t id; 65535 fits") {
+        CHECK(rejection<gc_u16>("c7 01 02 01 f0 a2 04 01") == decode_error{errc::value_out_of_range, 4});
+        CHECK(accepted<gc_u16>("c7 01 02 01 ff ff 03 01").value_of(65535) == 1);
+    }
+    SECTION("signed ids 128 and -129 in an int8_t id; 127 and -128 fit") {
+        CHECK(rejection<gc_i8>("c7 01 02 01 80 02 01") == decode_error{errc::value_out_of_range, 4});
+        CHECK(rejection<gc_i8>("c7 01 02 01 81 02 01") == decode_error{errc::value_out_of_range, 4});
+        CHECK(accepted<gc_i8>("c7 01 02 01 fe 01 01").value_of(127) == 1);
+        CHECK(accepted<gc_i8>("c7 01 02 01 ff 01 01").value_of(-128) == 1);
+    }
+    SECTION("decrements of 65536 in a uint16_t tally") {
+        CHECK(rejection<pn_u32_u16>("c7 01 03 01 01 00 80 80 04") == decode_error{errc::value_out_of_range, 6});
+    }
+}
+
+TEST_CASE("a count or length the remaining bytes cannot hold is length_exceeds_input at its first byte",
+          "[encoding][hostile]") {
+    decode_limits unlimited;
+    unlimited.max_entries = std::numeric_limits<std::size_t>::max();
+
+    SECTION("a billion entries declared in a ten-byte input") {
+        const auto input = hex("c7 01 02 80 94 eb dc 03 01 01");
+        REQUIRE(input.size() == 10);
+        CHECK(rejection<gc_u32>(input, unlimited) == decode_error{errc::length_exceeds_input, 3});
+        // With the default limits the entry cap, checked first, is what rejects it.
+        CHECK(rejection<gc_u32>(input) == decode_error{errc::limit_exceeded, 3});
+    }
+    SECTION("more entries than the remaining bytes at the smallest entry size") {
+        // g_counter and vector_clock entries take at least 2 bytes, pn_counter 3, g_set 1.
+        CHECK(rejection<gc_u32>("c7 01 02 04 01 01 01 01") == decode_error{errc::length_exceeds_input, 3});
+        CHECK(rejection<vc_i64>("c7 01 01 02 02 01 04") == decode_error{errc::length_exceeds_input, 3});
+        CHECK(rejection<pn_u32>("c7 01 03 02 01 01 00 02 01") == decode_error{errc::length_exceeds_input, 3});
+        CHECK(rejection<gs_u16>("c7 01 04 03 01 02") == decode_error{errc::length_exceeds_input, 3});
+        CHECK(rejection<gs_u16>("c7 01 04 01") == decode_error{errc::length_exceeds_input, 3});
+    }
+    SECTION("a string longer than the rest of the input") {
+        CHECK(rejection<gc_str>("c7 01 02 01 05 61 62") == decode_error{errc::length_exceeds_input, 4});
+        CHECK(rejection<gs_str>("c7 01 04 02 01 61 03 62 63") == decode_error{errc::length_exceeds_input, 6});
+    }
+}
+
+TEST_CASE("a declared count of 2^62 entries is rejected without allocating for it", "[encoding][hostile]") {
+    // Any reserve() sized by these counts would throw or, under ASan, abort the run.
+    decode_limits unlimited;
+    unlimited.max_entries = std::numeric_limits<std::size_t>::max();
+    const std::string huge = "80 80 80 80 80 80 80 80 40";  // 2^62
+    const std::string big = "80 80 80 80 80 20";            // 2^40
+    const std::string widest = "ff ff ff ff ff ff ff ff ff 01";
+
+    CHECK(rejection<gc_u32>("c7 01 02 " + huge) == decode_error{errc::limit_exceeded, 3});
+    const decode_error too_long{errc::length_exceeds_input, 3};
+    for (const std::string& count : {huge, big, widest}) {
+        INFO("count " << count);
+        CHECK(rejection<gc_u32>("c7 01 02 " + count + " 01 01", unlimited) == too_long);
+        CHECK(rejection<gc_str>("c7 01 02 " + count + " 00 01", unlimited) == too_long);
+        CHECK(rejection<pn_str>("c7 01 03 " + count + " 00 01 00", unlimited) == too_long);
+        CHECK(rejection<vc_i64>("c7 01 01 " + count + " 00 01", unlimited) == too_long);
+        CHECK(rejection<gs_str>("c7 01 04 " + count + " 00", unlimited) == too_long);
+    }
+}
+
+TEST_CASE("unsorted or repeated ids and elements are not_canonical at the later one", "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>("c7 01 02 02 02 01 01 01") == decode_error{errc::not_canonical, 6});     // 2, 1
+    CHECK(rejection<gc_u32>("c7 01 02 02 01 01 01 02") == decode_error{errc::not_canonical, 6});     // 1, 1
+    CHECK(rejection<pn_str>("c7 01 03 02 01 61 01 00 01 61 00 01") == decode_error{errc::not_canonical, 8});
+    CHECK(rejection<gs_u16>("c7 01 04 02 05 05") == decode_error{errc::not_canonical, 5});
+    CHECK(rejection<gs_u16>("c7 01 04 03 01 05 03") == decode_error{errc::not_canonical, 6});
+
+    SECTION("order is by the decoded value, not by the encoded bytes") {
+        // "aa" < "b" although its length byte is larger; -2 < 1 although its zigzag byte is larger.
+        CHECK(rejection<gs_str>("c7 01 04 02 01 62 02 61 61") == decode_error{errc::not_canonical, 6});
+        CHECK(accepted<gs_str>("c7 01 04 02 02 61 61 01 62").size() == 2);
+        CHECK(rejection<vc_i64>("c7 01 01 02 02 01 03 01") == decode_error{errc::not_canonical, 6});
+        CHECK(accepted<vc_i64>("c7 01 01 02 03 01 02 01").get(-2) == 1);
+    }
+}
+
+TEST_CASE("an entry that is zero is zero_entry at the zero value", "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>("c7 01 02 01 01 00") == decode_error{errc::zero_entry, 5});
+    CHECK(rejection<gc_u32>("c7 01 02 02 01 05 02 00") == decode_error{errc::zero_entry, 7});
+    CHECK(rejection<vc_i64>("c7 01 01 01 02 00") == decode_error{errc::zero_entry, 5});
+    // A pn_counter entry is zero only when both tallies are.
+    CHECK(rejection<pn_str>("c7 01 03 01 01 61 00 00") == decode_error{errc::zero_entry, 6});
+    CHECK(accepted<pn_str>("c7 01 03 01 01 61 00 02").value_of("a") == -2);
+    CHECK(accepted<pn_str>("c7 01 03 01 01 61 02 00").value_of("a") == 2);
+}
+
+TEST_CASE("bytes after a complete value are trailing_bytes at the first extra byte", "[encoding][hostile]") {
+    CHECK(rejection<gc_u32>("c7 01 02 00 00") == decode_error{errc::trailing_bytes, 4});
+    const bytes one = encode(doc_g_counter());
+    CHECK(rejection<gc_u32>(concat(one, one)) == decode_error{errc::trailing_bytes, one.size()});
+    CHECK(rejection<gc_u32>(concat(one, hex("ff"))) == decode_error{errc::trailing_bytes, one.size()});
+}
+
+TEST_CASE("each decode_limits cap accepts a value at the cap and rejects one above it", "[encoding][hostile][limits]") {
+    SECTION("the defaults") {
+        const decode_limits defaults;
+        CHECK(defaults.max_bytes == 64u * 1024 * 1024);
+        CHECK(defaults.max_entries == 4u * 1024 * 1024);
+        CHECK(defaults.max_string_bytes == 64u * 1024);
+    }
+    SECTION("max_entries, at the count's first byte") {
+        const bytes b = encode(doc_g_counter());  // 3 entries
+        CHECK(decode<gc_u32>(b, {.max_entries = 3}).has_value());
+        CHECK(rejection<gc_u32>(b, {.max_entries = 2}) == decode_error{errc::limit_exceeded, 3});
+        CHECK(rejection<gs_str>(encode(doc_g_set()), {.max_entries = 1}) == decode_error{errc::limit_exceeded, 3});
+    }
+    SECTION("max_bytes, at the first byte beyond the cap, before anything is read") {
+        const bytes b = encode(doc_g_counter());  // 11 bytes
+        CHECK(decode<gc_u32>(b, {.max_bytes = 11}).has_value());
+        CHECK(rejection<gc_u32>(b, {.max_bytes = 10}) == decode_error{errc::limit_exceeded, 10});
+        CHECK(rejection<gc_u32>("00 00 00 00", {.max_bytes = 3}) == decode_error{errc::limit_exceeded, 3});
+    }
+    SECTION("max_string_bytes, at the length's first byte") {
+        gs_str s;
+        s.insert("abc");
+        s.insert("abcd");  // at offset 8: length 4
+        const bytes b = encode(s);
+        CHECK(decode<gs_str>(b, {.max_string_bytes = 4}).has_value());
+        CHECK(rejection<gs_str>(b, {.max_string_bytes = 3}) == decode_error{errc::limit_exceeded, 8});
+        // Checked before the length is compared with the input: 65537 > the default cap.
+        CHECK(rejection<gc_str>("c7 01 02 01 81 80 04") == decode_error{errc::limit_exceeded, 4});
+    }
+}
+
+// --- Reporting ----------------------------------------------------------------------------------
+
+TEST_CASE("decode_result::value throws decode_failure carrying the code and the offset", "[encoding][errors]") {
+    const bytes b = hex("c7 01 02 02 01 05 02 83");
+    const auto r = decode<gc_u32>(b);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == decode_error{errc::truncated, 7});
+    CHECK(r.error().message() == "converge: input truncated at byte 7");
+
+    try {
+        (void)r.value();
+        FAIL("value() returned without a value");
+    } catch (const decode_failure& f) {
+        CHECK(f.error() == decode_error{errc::truncated, 7});
+        CHECK(f.code() == errc::truncated);
+        CHECK(std::string(f.code().category().name()) == "converge");
+        CHECK_THAT(std::string(f.what()), Catch::Contains("at byte 7") && Catch::Contains("input truncated"));
+    }
+    CHECK_THROWS_AS(*decode<gc_u32>(b), decode_failure);
+    CHECK_THROWS_AS(decode<gc_u32>(b).value(), std::system_error);
+
+    const auto ok = decode<gc_u32>(encode(doc_g_counter()));
+    REQUIRE(ok);
+    CHECK(ok->value_of(7) == 200);
+    CHECK_THROWS_AS(ok.error(), std::bad_variant_access);
+}
+
+TEST_CASE("converge::errc converts to a std::error_code in the converge category", "[encoding][errors]") {
+    std::error_code ec = converge::errc::truncated;
+    CHECK(std::string(ec.category().name()) == "converge");
+    CHECK(ec.category() == converge::error_category());
+    CHECK(ec.value() == 1);
+    CHECK(ec.message() == "input truncated");
+    CHECK(ec == converge::errc::truncated);
+    CHECK(ec != converge::errc::bad_magic);
+    CHECK(static_cast<bool>(ec));
+
+    const std::array<std::string_view, 12> messages{
+        "input truncated", "bad magic byte", "unsupported format version", "type tag names another type",
+        "overlong varint", "varint overflows 64 bits", "value out of range for the target type",
+        "length exceeds the remaining input", "entries not in strictly increasing order",
+        "zero entry in canonical encoding", "trailing bytes after value", "decode limit exceeded"};
+    for (std::size_t i = 0; i < errc_names.size(); ++i) {
+        const auto& [label, code] = errc_names[i];
+        INFO("errc::" << label);
+        CHECK(static_cast<int>(code) == static_cast<int>(i) + 1);
+        CHECK(make_error_code(code).message() == messages[i]);
+        CHECK(decode_error{code, 42}.message() == "converge: " + std::string(messages[i]) + " at byte 42");
+    }
+}
+
+// --- Round trips at the edges -----------------------------------------------------------------
+
+TEST_CASE("signed ids zigzag to varints and round-trip at INT64_MIN, -1, 0 and INT64_MAX", "[encoding][zigzag]") {
+    const std::string min_z = "ff ff ff ff ff ff ff ff ff 01";  // zigzag(INT64_MIN) = 2^64 - 1
+    const std::string max_z = "fe ff ff ff ff ff ff ff ff 01";  // zigzag(INT64_MAX) = 2^64 - 2
+
+    gs_i64 s;
+    for (const std::int64_t x : {i64_max, std::int64_t{0}, std::int64_t{-1}, i64_min}) s.insert(x);
+    CHECK(to_hex(encode(s)) == "c7 01 04 04 " + min_z + " 01 00 " + max_z);
+    const auto s_back = decode<gs_i64>(encode(s));
+    REQUIRE(s_back);
+    CHECK(*s_back == s);
+
+    vc_i64 c;
+    for (const std::int64_t id : {std::int64_t{0}, i64_min, i64_max, std::int64_t{-1}, std::int64_t{1}}) c.tick(id);
+    CHECK(to_hex(encode(c)) == "c7 01 01 05 " + min_z + " 01 01 01 00 01 02 01 " + max_z + " 01");
+    const auto c_back = decode<vc_i64>(encode(c));
+    REQUIRE(c_back);
+    CHECK(*c_back == c);
+    CHECK(c_back->get(i64_min) == 1);
+    CHECK(c_back->get(i64_max) == 1);
+}
+
+TEST_CASE("a count of UINT64_MAX round-trips as a ten-byte varint", "[encoding][varint]") {
+    const std::string max = "ff ff ff ff ff ff ff ff ff 01";
+
+    gc_u32 c;
+    c.increment(1, u64_max);
+    CHECK(to_hex(encode(c)) == "c7 01 02 01 01 " + max);
+    const auto back = decode<gc_u32>(encode(c));
+    REQUIRE(back);
+    CHECK(back->value_of(1) == u64_max);
+
+    pn_counter<std::uint32_t> p;
+    p.increment(1, u64_max);
+    p.decrement(1, u64_max);
+    CHECK(to_hex(encode(p)) == "c7 01 03 01 01 " + max + " " + max);
+    CHECK(decode<pn_counter<std::uint32_t>>(encode(p)).value() == p);
+
+    // A clock cannot tick 2^64 - 1 times in a test, but it can receive such an entry.
+    CHECK(accepted<vc_i64>("c7 01 01 01 00 " + max).get(0) == u64_max);
+}
+
+TEST_CASE("equal states encode to identical bytes whatever history built them", "[encoding][canonical]") {
+    // Past the recent-insert run, so the two sets differ in internal layout.
+    gs_u16 up, down, merged;
+    for (std::uint16_t i = 0; i < 200; ++i) up.insert(i);
+    for (std::uint16_t i = 200; i-- > 0;) down.insert(i);
+    for (std::uint16_t i = 0; i < 200; i += 2) merged.insert(i);
+    gs_u16 odd;
+    for (std::uint16_t i = 1; i < 200; i += 2) odd.insert(i);
+    merged.merge(odd);
+    CHECK(encode(up) == encode(down));
+    CHECK(encode(up) == encode(merged));
+
+    // A zero increment stores nothing, so it leaves no entry on the wire.
+    gc_u32 c;
+    c.increment(5, 0);
+    CHECK(to_hex(encode(c)) == "c7 01 02 00");
+}
+
+TEST_CASE("encode_to appends to what the buffer already holds", "[encoding]") {
+    bytes buffer = hex("aa bb");
+    const gc_u32 first = doc_g_counter();
+    encode_to(first, buffer);
+    const auto n = encode(first).size();
+    REQUIRE(buffer.size() == 2 + n);
+    CHECK(to_hex(std::span(buffer).first(2)) == "aa bb");
+    CHECK(to_hex(std::span(buffer).subspan(2)) == to_hex(encode(first)));
+
+    gs_str second = doc_g_set();
+    encode_to(second, buffer);
+    REQUIRE(buffer.size() == 2 + n + encode(second).size());
+    const auto a = decode<gc_u32>(std::span<const std::byte>(buffer).subspan(2, n));
+    const auto b = decode<gs_str>(std::span<const std::byte>(buffer).subspan(2 + n));
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(*a == first);
+    CHECK(*b == second);
+}
