@@ -17,6 +17,13 @@ constexpr bool is_bottom(C c) noexcept {
     return c == 0;
 }
 
+/// `c` when `keep`, bottom otherwise, computed with a mask: a merge loop that chooses this way
+/// has no branch on the (unpredictable) interleaving of two replicas' ids.
+template <std::unsigned_integral C>
+constexpr C keep_if(bool keep, C c) noexcept {
+    return static_cast<C>(c & static_cast<C>(C{0} - static_cast<C>(keep)));
+}
+
 /// One replica's pair of tallies in a pn_counter; each half joins by max on its own.
 template <std::unsigned_integral C>
 struct pn_pair {
@@ -29,6 +36,9 @@ struct pn_pair {
     friend constexpr bool is_bottom(const pn_pair& p) noexcept {
         return p.increments == 0 && p.decrements == 0;
     }
+    friend constexpr pn_pair keep_if(bool keep, const pn_pair& p) noexcept {
+        return {detail::keep_if(keep, p.increments), detail::keep_if(keep, p.decrements)};
+    }
     friend bool operator==(const pn_pair&, const pn_pair&) = default;
 };
 
@@ -37,6 +47,7 @@ template <class V>
 concept lattice_value = std::regular<V> && requires(const V& a, const V& b) {
     { join(a, b) } -> std::same_as<V>;
     { is_bottom(a) } -> std::same_as<bool>;
+    { keep_if(true, a) } -> std::same_as<V>;
 };
 
 }  // namespace converge::detail

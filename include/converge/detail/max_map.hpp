@@ -94,7 +94,7 @@ public:
         } else if (other.size() <= small_merge_limit) {
             // A delta: a lookup and a store per entry, not a rebuild.
             for (std::size_t i = 0; i < other.size(); ++i) join_at(other.keys_[i], other.values_[i]);
-        } else {
+        } else if (!(lookups_cheaper(other.size()) && join_existing(other))) {
             merge_linear(other);
         }
     }
@@ -128,6 +128,26 @@ public:
 private:
     static constexpr std::size_t small_merge_limit = 8;
 
+    /// m binary searches cost about m * log2(n) steps, a linear merge n + m.
+    [[nodiscard]] bool lookups_cheaper(std::size_t m) const noexcept {
+        std::size_t log2n = 1;
+        while ((std::size_t{1} << log2n) < keys_.size()) ++log2n;
+        return m * log2n < keys_.size();
+    }
+
+    /// Joins every entry of `other` whose key *this already holds, by lookup; true when that was
+    /// all of them. Otherwise the caller merges linearly, and re-joining the entries joined here
+    /// changes nothing, since join is idempotent.
+    bool join_existing(const max_map& other) {
+        bool all_found = true;
+        for (std::size_t i = 0; i < other.size(); ++i) {
+            const slot s = locate(other.keys_[i]);
+            if (s.found) values_[s.index] = join(values_[s.index], other.values_[i]);
+            else all_found = false;
+        }
+        return all_found;
+    }
+
     [[nodiscard]] std::size_t lower_bound(const K& k) const {
         return lower_bound_index(keys_.data(), keys_.size(), k);
     }
@@ -153,11 +173,8 @@ private:
         while (i < n && j < m) {
             const bool take_a = !(kb[j] < ka[i]);
             const bool take_b = !(ka[i] < kb[j]);
-            // Both values are loaded whatever the comparison says, so the choice is a select.
-            const V a = va[i];
-            const V b = vb[j];
             ko[out] = take_a ? ka[i] : kb[j];
-            vo[out] = join(take_a ? a : V{}, take_b ? b : V{});
+            vo[out] = join(keep_if(take_a, va[i]), keep_if(take_b, vb[j]));
             i += take_a;
             j += take_b;
             ++out;
