@@ -1,5 +1,6 @@
 // Wire-format examples: the bytes docs/wire-format.md shows, each decode error at its offset, limits, reporting.
 // SPDX-License-Identifier: MIT
+#include "support/printers.hpp"
 #include <converge/converge.hpp>
 
 #include <catch2/catch.hpp>
@@ -22,13 +23,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-namespace Catch {
-template <>
-struct StringMaker<converge::decode_error> {
-    static std::string convert(const converge::decode_error& e) { return e.message(); }
-};
-}  // namespace Catch
 
 namespace {
 

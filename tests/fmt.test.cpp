@@ -1,5 +1,6 @@
 // The opt-in fmt formatters of converge/fmt.hpp: exact output for every type, and format specs rejected.
 // SPDX-License-Identifier: MIT
+#include "support/printers.hpp"
 #include <converge/fmt.hpp>
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,6 @@
 // g_counter examples and edge cases: increments, deltas, overflow, exact 128-bit values, merge paths.
 // SPDX-License-Identifier: MIT
+#include "support/printers.hpp"
 #include <converge/g_counter.hpp>
 #include <converge/encoding.hpp>
 #include <converge/wide_int.hpp>
@@ -16,13 +17,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-namespace Catch {
-template <>
-struct StringMaker<converge::uint128> {
-    static std::string convert(converge::uint128 v) { return converge::to_string(v); }
-};
-}  // namespace Catch
 
 namespace {
 

@@ -1,5 +1,6 @@
 // g_set examples and edge cases: insert deltas, sorted iteration, bulk/recent storage, equality, merge paths.
 // SPDX-License-Identifier: MIT
+#include "support/printers.hpp"
 #include <converge/g_set.hpp>
 #include <converge/encoding.hpp>
 

@@ -1,5 +1,6 @@
 // pn_counter examples and edge cases: both halves, deltas, overflow, exact signed 128-bit values, merge paths.
 // SPDX-License-Identifier: MIT
+#include "support/printers.hpp"
 #include <converge/pn_counter.hpp>
 #include <converge/encoding.hpp>
 #include <converge/wide_int.hpp>
@@ -16,19 +17,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-namespace Catch {
-template <>
-struct StringMaker<converge::int128> {
-    static std::string convert(converge::int128 v) { return converge::to_string(v); }
-};
-template <class C>
-struct StringMaker<converge::detail::pn_pair<C>> {
-    static std::string convert(const converge::detail::pn_pair<C>& t) {
-        return "+" + std::to_string(t.increments) + "/-" + std::to_string(t.decrements);
-    }
-};
-}  // namespace Catch
 
 namespace {
 

@@ -1,5 +1,6 @@
 // vector_clock examples and edge cases: ticks, deltas, the causal partial order, overflow, merge paths.
 // SPDX-License-Identifier: MIT
+#include "support/printers.hpp"
 #include <converge/vector_clock.hpp>
 #include <converge/causal_order.hpp>
 #include <converge/encoding.hpp>
@@ -17,13 +18,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-namespace Catch {
-template <>
-struct StringMaker<converge::causal_order> {
-    static std::string convert(converge::causal_order o) { return converge::to_string(o); }
-};
-}  // namespace Catch
 
 namespace {
 
