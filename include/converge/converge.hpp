@@ -2,15 +2,20 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <converge/anti_entropy.hpp>
 #include <converge/causal_order.hpp>
 #include <converge/codec.hpp>
 #include <converge/decode_limits.hpp>
 #include <converge/decode_result.hpp>
 #include <converge/encoding.hpp>
+#include <converge/delta_crdt.hpp>
 #include <converge/error.hpp>
+#include <converge/g_map.hpp>
 #include <converge/g_counter.hpp>
 #include <converge/g_set.hpp>
 #include <converge/pn_counter.hpp>
 #include <converge/replica_id.hpp>
+#include <converge/retirable_counter_map.hpp>
+#include <converge/sync_message.hpp>
 #include <converge/vector_clock.hpp>
 #include <converge/wide_int.hpp>

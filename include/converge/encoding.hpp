@@ -26,6 +26,9 @@ enum class wire_tag : std::uint8_t {
     g_counter = 2,
     pn_counter = 3,
     g_set = 4,
+    g_map = 5,
+    retirable_counter_map = 6,
+    sync_message = 7,
 };
 
 /// How one CRDT type writes its body and reads it back; each type's header specialises it with

@@ -17,6 +17,9 @@
 
 namespace converge {
 
+template <class Key, class Replica, class Count>
+class retirable_counter_map;
+
 /// A positive-negative counter: each replica keeps a grow-only tally of its increments and one
 /// of its decrements; the value is the difference of their sums. Merge takes the larger of each
 /// tally per replica.
@@ -88,6 +91,8 @@ public:
 
 private:
     friend struct wire<pn_counter>;
+    template <class K, class R, class C>
+    friend class retirable_counter_map;
 
     pn_counter add(const Replica& replica, Count n, Count tally::*half) {
         pn_counter delta;

@@ -107,6 +107,22 @@ public:
         return out;
     }
 
+    /// Removes the entries whose key satisfies `pred`: for states that drop retired replicas.
+    template <class Pred>
+    void erase_keys_if(Pred pred) {
+        std::size_t out = 0;
+        for (std::size_t i = 0; i < keys_.size(); ++i) {
+            if (pred(keys_[i])) continue;
+            if (out != i) {
+                keys_[out] = std::move(keys_[i]);
+                values_[out] = values_[i];
+            }
+            ++out;
+        }
+        keys_.resize(out);
+        values_.resize(out);
+    }
+
     /// Builds a map from entries already validated as sorted, unique and non-bottom.
     static max_map from_sorted(std::vector<K> keys, std::vector<V> values) noexcept {
         max_map m;
