@@ -1,0 +1,3 @@
+// Boost.JSON, compiled header-only into this one translation unit.
+// SPDX-License-Identifier: MIT
+#include <boost/json/src.hpp>

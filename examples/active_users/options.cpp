@@ -1,0 +1,112 @@
+// Flag parsing for converge-active-users: every value is checked, nothing is guessed.
+// SPDX-License-Identifier: MIT
+#include "options.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace active_users {
+
+const char* const usage =
+    "usage: converge-active-users --id N [options]\n"
+    "  --id N                 this replica's id (1..4294967295), unique in the cluster\n"
+    "  --http HOST:PORT       HTTP and WebSocket address (default 127.0.0.1:8080)\n"
+    "  --listen HOST:PORT     replication address (default 127.0.0.1:9080)\n"
+    "  --peer ID@HOST:PORT    a peer's id and replication address; repeat for each peer\n"
+    "  --secret-file FILE     shared replication secret (else env CONVERGE_SECRET); required\n"
+    "  --expiry SECONDS       session expiry without heartbeat (default 30)\n"
+    "  --retire-after SECONDS retire a replica not heard from this long (default 10)\n"
+    "  --interval MS          replication push interval (default 100)\n"
+    "  --data-dir DIR         keep a snapshot of adjustments here (fsync + rename)\n"
+    "  --threads N            I/O threads (default: one per core)\n";
+
+namespace {
+
+template <class T>
+std::optional<T> parse_number(const std::string& s, T lo, T hi) {
+    T v{};
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+    return v;
+}
+
+std::optional<std::chrono::milliseconds> parse_seconds(const std::string& s) {
+    const auto v = parse_number<double>(s, 0.05, 86'400.0);
+    if (!v) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<long long>(*v * 1000));
+}
+
+}  // namespace
+
+std::optional<endpoint> parse_endpoint(const std::string& s) {
+    const auto colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    const auto port = parse_number<unsigned>(s.substr(colon + 1), 1, 65535);
+    if (!port) return std::nullopt;
+    return endpoint{s.substr(0, colon), static_cast<std::uint16_t>(*port)};
+}
+
+parse_result parse_options(const std::vector<std::string>& args, const char* env_secret) {
+    options o;
+    bool have_id = false;
+    std::string secret_file;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& flag = args[i];
+        if (flag == "--help" || flag == "-h") return {std::nullopt, "", true};
+        if (i + 1 >= args.size()) return {std::nullopt, flag + ": missing value (or unknown flag)"};
+        const std::string& v = args[++i];
+        const auto bad = [&](const char* why) { return parse_result{std::nullopt, flag + " " + v + ": " + why}; };
+        if (flag == "--id") {
+            const auto id = parse_number<std::uint32_t>(v, 1, 0xFFFFFFFF);
+            if (!id) return bad("expected an integer in 1..4294967295");
+            o.id = *id;
+            have_id = true;
+        } else if (flag == "--http" || flag == "--listen") {
+            const auto e = parse_endpoint(v);
+            if (!e) return bad("expected HOST:PORT");
+            (flag == "--http" ? o.http : o.listen) = *e;
+        } else if (flag == "--peer") {
+            const auto at = v.find('@');
+            const auto id = at == std::string::npos ? std::nullopt : parse_number<std::uint32_t>(v.substr(0, at), 1, 0xFFFFFFFF);
+            const auto e = at == std::string::npos ? std::nullopt : parse_endpoint(v.substr(at + 1));
+            if (!id || !e) return bad("expected ID@HOST:PORT");
+            o.peers.push_back({*id, *e});
+        } else if (flag == "--secret-file") {
+            secret_file = v;
+        } else if (flag == "--expiry" || flag == "--retire-after") {
+            const auto ms = parse_seconds(v);
+            if (!ms) return bad("expected seconds between 0.05 and 86400");
+            (flag == "--expiry" ? o.expiry : o.retire_after) = *ms;
+        } else if (flag == "--interval") {
+            const auto ms = parse_number<unsigned>(v, 1, 60'000);
+            if (!ms) return bad("expected milliseconds in 1..60000");
+            o.interval = std::chrono::milliseconds(*ms);
+        } else if (flag == "--data-dir") {
+            o.data_dir = v;
+        } else if (flag == "--threads") {
+            const auto n = parse_number<unsigned>(v, 1, 256);
+            if (!n) return bad("expected 1..256");
+            o.threads = *n;
+        } else {
+            return {std::nullopt, flag + ": unknown flag"};
+        }
+    }
+    if (!have_id) return {std::nullopt, "--id is required"};
+    for (const auto& p : o.peers)
+        if (p.id == o.id) return {std::nullopt, "--peer " + std::to_string(p.id) + ": that is this replica's own id"};
+    if (!secret_file.empty()) {
+        std::ifstream in(secret_file, std::ios::binary);
+        if (!in) return {std::nullopt, "--secret-file " + secret_file + ": cannot read"};
+        std::ostringstream s;
+        s << in.rdbuf();
+        o.secret = s.str();
+        while (!o.secret.empty() && (o.secret.back() == '\n' || o.secret.back() == '\r')) o.secret.pop_back();
+    } else if (env_secret != nullptr) {
+        o.secret = env_secret;
+    }
+    if (o.secret.size() < 16) return {std::nullopt, "replication secret missing or shorter than 16 bytes (--secret-file or CONVERGE_SECRET)"};
+    return {o, ""};
+}
+
+}  // namespace active_users

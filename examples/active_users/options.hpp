@@ -1,0 +1,50 @@
+// Command-line flags of converge-active-users, parsed and validated before anything starts.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace active_users {
+
+struct endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct peer_address {
+    std::uint32_t id = 0;
+    endpoint address;
+};
+
+struct options {
+    std::uint32_t id = 0;
+    endpoint http{"127.0.0.1", 8080};
+    endpoint listen{"127.0.0.1", 9080};
+    std::vector<peer_address> peers;
+    std::string secret;                        ///< from --secret-file or CONVERGE_SECRET
+    std::chrono::milliseconds expiry{30'000};  ///< a session without heartbeat for this long is gone
+    std::chrono::milliseconds retire_after{10'000};
+    std::chrono::milliseconds interval{100};   ///< replication push interval
+    std::string data_dir;                      ///< empty: no snapshot of adjustments
+    unsigned threads = 0;                      ///< 0: one per core
+};
+
+/// The flags, or a message saying which flag is wrong and why (the caller prints it, exits 2).
+struct parse_result {
+    std::optional<options> opts;
+    std::string error;
+    bool help = false;
+};
+
+parse_result parse_options(const std::vector<std::string>& args, const char* env_secret);
+
+extern const char* const usage;
+
+/// "host:port" with a port in 1..65535.
+std::optional<endpoint> parse_endpoint(const std::string& s);
+
+}  // namespace active_users

@@ -1,0 +1,71 @@
+// Replication links: authenticated frames of converge sync messages over TCP, to and from peers.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "options.hpp"
+#include "replica.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace active_users {
+
+/// A frame: `u32 length` (big-endian) of the body, the body, then HMAC-SHA256 of the body under
+/// the cluster's shared secret. Body: `u8 version (1), u8 channel, u32 sender id, u64 send time
+/// (ms since the Unix epoch), payload` (a converge-encoded sync_message). A frame whose MAC does
+/// not verify is dropped with the connection before anything is decoded; duplicated or replayed
+/// frames are harmless, since merges are idempotent.
+struct frame {
+    channel ch{};
+    std::uint32_t sender = 0;
+    std::uint64_t sent_ms = 0;
+    std::vector<std::byte> payload;
+};
+
+inline constexpr std::size_t max_frame_body = std::size_t{16} << 20;
+inline constexpr std::size_t mac_size = 32;
+
+std::vector<std::byte> seal_frame(const std::string& secret, const frame& f);
+/// Checks the MAC and the header of a body read off the wire; nullopt and a reason otherwise.
+std::optional<frame> open_frame(const std::string& secret, std::span<const std::byte> body,
+                                std::span<const std::byte> mac, std::string& error);
+
+struct replication_stats {
+    std::atomic<std::uint64_t> bytes_sent{0};
+    std::atomic<std::uint64_t> frames_received{0};
+    std::atomic<std::uint64_t> frames_rejected{0};
+    std::mutex lag_mutex;
+    std::map<std::uint32_t, double> lag_seconds;  ///< per peer, at its last frame
+};
+
+/// Listens for peers' frames and keeps one outbound link per configured peer, pushing both
+/// channels every interval and reconnecting with backoff.
+class replication {
+public:
+    replication(boost::asio::io_context& io, const options& o, replica& r);
+    void start();
+    replication_stats& stats() noexcept { return stats_; }
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> inbound(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> outbound(peer_address peer);
+
+    boost::asio::io_context& io_;
+    const options& opts_;
+    replica& replica_;
+    replication_stats stats_;
+};
+
+}  // namespace active_users

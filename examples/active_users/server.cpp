@@ -1,0 +1,147 @@
+// Server wiring: listeners, the periodic fold/push/expire/retire tasks, metrics, page names.
+// SPDX-License-Identifier: MIT
+#include "server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sstream>
+
+namespace active_users {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::optional<session_table::page_id> page_registry::intern(const std::string& page) {
+    {
+        std::shared_lock lock(mutex_);
+        if (const auto it = ids_.find(page); it != ids_.end()) return it->second;
+    }
+    std::unique_lock lock(mutex_);
+    if (const auto it = ids_.find(page); it != ids_.end()) return it->second;
+    if (names_.size() >= max_pages) return std::nullopt;
+    const auto id = static_cast<session_table::page_id>(names_.size());
+    names_.push_back(page);
+    ids_.emplace(page, id);
+    return id;
+}
+
+std::string page_registry::name(session_table::page_id id) const {
+    std::shared_lock lock(mutex_);
+    return names_.at(id);
+}
+
+server::server(asio::io_context& io, options o, std::optional<snapshot> restored)
+    : io_(io),
+      opts_(std::move(o)),
+      replica_(opts_.id, restored ? std::move(restored->adjustments) : adjustment_state{},
+               restored ? std::optional<std::uint64_t>(restored->incarnation) : std::nullopt),
+      persister_(opts_.data_dir, replica_),
+      replication_(io, opts_, replica_) {}
+
+void server::start() {
+    tcp::acceptor acceptor(io_);
+    const tcp::endpoint ep(asio::ip::make_address(opts_.http.host), opts_.http.port);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(ep);
+    acceptor.listen();
+    asio::co_spawn(io_, accept_http(std::move(acceptor)), asio::detached);
+    replication_.start();
+    // Folding often keeps the local count fresh; pushes are coalesced to one per page per 100 ms.
+    asio::co_spawn(io_, every(std::chrono::milliseconds(20), &server::fold), asio::detached);
+    asio::co_spawn(io_, every(std::chrono::milliseconds(100), &server::push), asio::detached);
+    asio::co_spawn(io_, every(std::chrono::milliseconds(250), &server::expire), asio::detached);
+    asio::co_spawn(io_, every(std::chrono::milliseconds(500), &server::retire), asio::detached);
+}
+
+asio::awaitable<void> server::every(std::chrono::milliseconds period, void (server::*task)()) {
+    asio::steady_timer timer(io_);
+    auto next = std::chrono::steady_clock::now();
+    for (;;) {
+        next += period;
+        timer.expires_at(next);
+        co_await timer.async_wait(asio::use_awaitable);
+        (this->*task)();
+    }
+}
+
+session_table::tick server::tick_after(std::chrono::milliseconds d) const {
+    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
+    return static_cast<session_table::tick>(since.count() + d.count());
+}
+
+void server::fold() {
+    std::vector<std::pair<std::string, std::int64_t>> joins;
+    sessions_.drain([&](session_table::page_id page, std::int64_t delta) { joins.emplace_back(pages_.name(page), delta); });
+    if (!joins.empty()) replica_.fold_sessions(joins);
+}
+
+void server::push() {
+    const auto changed = replica_.take_changed();
+    if (changed.empty()) return;
+    std::lock_guard lock(subscribers_mutex_);
+    for (const std::string& page : changed) {
+        const auto it = subscribers_.find(page);
+        if (it == subscribers_.end()) continue;
+        const page_view v = replica_.view(page);
+        for (const auto& sub : it->second) {
+            asio::post(sub->wake.get_executor(), [sub, v] {
+                sub->latest = v;
+                sub->dirty = true;
+                sub->wake.cancel();
+            });
+        }
+    }
+}
+
+void server::expire() { expired_ += sessions_.expire(tick_after(std::chrono::milliseconds(0))); }
+
+void server::retire() {
+    const std::size_t n = replica_.retire_silent(std::chrono::steady_clock::now(), opts_.retire_after);
+    if (n > 0) std::fprintf(stderr, "replica %u: retired %zu silent incarnation(s)\n", opts_.id, n);
+}
+
+std::string server::metrics() {
+    const replica::stats s = replica_.statistics();
+    replication_stats& r = replication_.stats();
+    std::ostringstream out;
+    out << "# HELP converge_sessions Live viewer sessions held by this replica.\n"
+           "# TYPE converge_sessions gauge\n"
+        << "converge_sessions{kind=\"heartbeat\"} " << sessions_.heartbeat_sessions() << "\n"
+        << "converge_sessions{kind=\"websocket\"} " << sessions_.streams() << "\n"
+        << "# HELP converge_pages Pages this replica knows a count for.\n# TYPE converge_pages gauge\n"
+        << "converge_pages " << s.pages << "\n"
+        << "# HELP converge_merges_total Replication messages that brought news.\n"
+           "# TYPE converge_merges_total counter\n"
+        << "converge_merges_total " << s.merges << "\n"
+        << "# TYPE converge_rejected_messages_total counter\n"
+        << "converge_rejected_messages_total " << s.rejected + r.frames_rejected.load() << "\n"
+        << "# TYPE converge_frames_received_total counter\n"
+        << "converge_frames_received_total " << r.frames_received.load() << "\n"
+        << "# HELP converge_replication_bytes_sent_total Bytes of replication frames sent.\n"
+           "# TYPE converge_replication_bytes_sent_total counter\n"
+        << "converge_replication_bytes_sent_total " << r.bytes_sent.load() << "\n"
+        << "# HELP converge_replication_lag_seconds Age of the last frame from each peer on arrival.\n"
+           "# TYPE converge_replication_lag_seconds gauge\n";
+    {
+        std::lock_guard lock(r.lag_mutex);
+        for (const auto& [peer, lag] : r.lag_seconds)
+            out << "converge_replication_lag_seconds{peer=\"" << peer << "\"} " << lag << "\n";
+    }
+    out << "# TYPE converge_retired_incarnations gauge\n"
+        << "converge_retired_incarnations " << s.retired << "\n"
+        << "# TYPE converge_rejoins_total counter\n"
+        << "converge_rejoins_total " << s.rejoins << "\n"
+        << "# TYPE converge_expired_sessions_total counter\n"
+        << "converge_expired_sessions_total " << expired_.load() << "\n"
+        << "# TYPE converge_http_requests_total counter\n"
+        << "converge_http_requests_total " << http_requests_.load() << "\n"
+        << "# TYPE converge_snapshots_written_total counter\n"
+        << "converge_snapshots_written_total " << persister_.snapshots_written() << "\n";
+    return out.str();
+}
+
+}  // namespace active_users
