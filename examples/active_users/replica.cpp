@@ -57,7 +57,10 @@ std::pair<page_view, std::uint64_t> replica::adjust(const std::string& page, boo
 
 void replica::fold_sessions(const std::vector<std::pair<std::string, std::int64_t>>& joins) {
     std::lock_guard lock(mutex_);
-    for (const auto& [page, delta] : joins) {
+    for (const auto& join : joins) {
+        // Named copies: clang 14 cannot capture structured bindings in the lambda below.
+        const std::string& page = join.first;
+        const std::int64_t delta = join.second;
         const auto n = static_cast<std::uint64_t>(delta < 0 ? -delta : delta);
         presence_.update([&](presence_state& s) {
             return delta > 0 ? s.increment(page, incarnation_, n) : s.decrement(page, incarnation_, n);
@@ -197,9 +200,10 @@ void replica::rejoin() {
     ++stats_.rejoins;
     presence_ = presence_sync(incarnation_, presence_.state());
     adjustments_ = adjustment_sync(incarnation_, adjustments_.state());
-    for (const auto& [page, n] : local_viewers_) {
-        if (n > 0)
-            presence_.update([&](presence_state& s) { return s.increment(page, incarnation_, static_cast<std::uint64_t>(n)); });
+    for (const auto& local : local_viewers_) {
+        const std::string& page = local.first;
+        const auto n = static_cast<std::uint64_t>(local.second);
+        if (local.second > 0) presence_.update([&](presence_state& s) { return s.increment(page, incarnation_, n); });
     }
     for (auto& [page, view] : views_) touch(page);
 }
