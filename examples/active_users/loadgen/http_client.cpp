@@ -101,6 +101,7 @@ asio::awaitable<http_result> replica_client::exchange(connection& c, const http_
             if (ec) {
                 c.close();
                 r.detail = "connect " + name_ + ": " + ec.message();
+                r.maybe_delivered = false;
                 co_return r;
             }
             c.stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);

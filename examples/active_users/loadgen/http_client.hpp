@@ -26,6 +26,7 @@ struct http_result {
     std::int64_t count = 0;      ///< the reply's count when result == ok
     std::chrono::microseconds latency{0};
     std::string detail;          ///< error text, empty when ok
+    bool maybe_delivered = true; ///< false when the connection failed before the request went out
 };
 
 struct http_job {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <ostream>
 
 namespace loadgen {
@@ -29,8 +30,8 @@ void stats::finished(request_kind k, outcome o, std::chrono::microseconds latenc
         case outcome::http_error: ++c.http_errors; break;
         case outcome::bad_body: ++c.bad_bodies; break;
     }
-    if (k == request_kind::read && o == outcome::ok)
-        read_latency_us_.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(latency.count(), UINT32_MAX)));
+    if (o == outcome::ok)
+        latency_us_[index(k)].push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(latency.count(), UINT32_MAX)));
     if (o != outcome::ok) note_error(std::string(name(k)) + ": " + std::string(detail));
 }
 
@@ -63,38 +64,56 @@ std::uint64_t stats::completed() const {
     return n;
 }
 
+namespace {
+
+/// The q-quantile in milliseconds, sorting `samples` in place; nan when there are none.
+double quantile_ms(std::vector<std::uint32_t>& samples, double q) {
+    if (samples.empty()) return std::numeric_limits<double>::quiet_NaN();
+    auto i = static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1));
+    std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(i), samples.end());
+    return static_cast<double>(samples[i]) / 1000.0;
+}
+
+}  // namespace
+
 void stats::print(std::ostream& out) const {
     char line[256];
-    out << "requests during the churn phase (" << churn_seconds_ << " s), and over the whole run:\n";
-    std::snprintf(line, sizeof line, "  %-15s %9s %9s %9s %8s %8s %8s %8s\n", "kind", "churn/s", "sent", "ok",
-                  "conn-err", "http-err", "bad-body", "skipped");
+    out << "requests: rate of answered ones during the churn phase (" << churn_seconds_
+        << " s), counts over the whole run, latency of answered ones (ms):\n";
+    std::snprintf(line, sizeof line, "  %-15s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "kind", "churn/s", "sent", "ok",
+                  "conn-err", "http-err", "bad-body", "skipped", "p50", "p99");
     out << line;
     for (std::size_t i = 0; i < request_kind_count; ++i) {
         const auto& c = kinds_[i];
         if (c.sent == 0 && c.skipped == 0) continue;
         double rate = churn_seconds_ > 0 ? static_cast<double>(churn_kinds_[i].ok) / churn_seconds_ : 0.0;
-        std::snprintf(line, sizeof line, "  %-15s %9.1f %9llu %9llu %8llu %8llu %8llu %8llu\n",
+        auto samples = latency_us_[i];
+        double p50 = quantile_ms(samples, 0.50);
+        double p99 = quantile_ms(samples, 0.99);
+        std::snprintf(line, sizeof line, "  %-15s %8.1f %8llu %8llu %8llu %8llu %8llu %8llu %8.2f %8.2f\n",
                       std::string(name(static_cast<request_kind>(i))).c_str(), rate,
                       static_cast<unsigned long long>(c.sent), static_cast<unsigned long long>(c.ok),
                       static_cast<unsigned long long>(c.connection_errors),
                       static_cast<unsigned long long>(c.http_errors),
-                      static_cast<unsigned long long>(c.bad_bodies), static_cast<unsigned long long>(c.skipped));
+                      static_cast<unsigned long long>(c.bad_bodies), static_cast<unsigned long long>(c.skipped), p50,
+                      p99);
         out << line;
     }
+    if (kinds_[index(request_kind::read)].skipped > 0)
+        out << "  (skipped reads: the replicas' queues were full, so the cluster answered fewer reads than\n"
+               "   --read-ratio asked for; heartbeats, leaves and PUTs are never skipped)\n";
     out << "  WebSocket frames received: " << ws_frames_ << " (bad " << ws_bad_frames_
         << "), connections lost unasked: " << ws_lost_ << "\n";
 
-    if (read_latency_us_.empty()) {
-        out << "GET /:page/counter latency: no successful reads\n";
+    auto reads = latency_us_[index(request_kind::read)];
+    if (reads.empty()) {
+        out << "GET /:page/counter latency: no answered reads\n";
     } else {
-        auto sorted = read_latency_us_;
-        std::sort(sorted.begin(), sorted.end());
-        auto at = [&](double q) {
-            auto i = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1));
-            return static_cast<double>(sorted[i]) / 1000.0;
-        };
+        double p50 = quantile_ms(reads, 0.50);
+        double p99 = quantile_ms(reads, 0.99);
+        double max = quantile_ms(reads, 1.0);
         std::snprintf(line, sizeof line, "GET /:page/counter latency (ms, %zu samples): p50 %.3f  p99 %.3f  max %.3f\n",
-                      sorted.size(), at(0.50), at(0.99), at(1.0));
+                      reads.size(), p50, p99, max);
         out << line;
     }
 

@@ -62,7 +62,7 @@ private:
     std::array<kind_counters, request_kind_count> kinds_{};
     std::array<kind_counters, request_kind_count> churn_kinds_{};
     double churn_seconds_ = 0;
-    std::vector<std::uint32_t> read_latency_us_;
+    std::array<std::vector<std::uint32_t>, request_kind_count> latency_us_;  ///< answered requests
     std::uint64_t ws_frames_ = 0;
     std::uint64_t ws_bad_frames_ = 0;
     std::uint64_t ws_lost_ = 0;
