@@ -247,8 +247,20 @@ def test_html_page(c):
     assert "/home/live" in page and "WebSocket" in page, page
 
 
+def test_loadgen_converges(c):
+    """converge-loadgen's churn of heartbeat and WebSocket viewers ends with every replica exact."""
+    loadgen = os.environ.get("CONVERGE_LOADGEN")
+    assert loadgen, "set CONVERGE_LOADGEN to the converge-loadgen binary"
+    args = [loadgen, "--viewers", "300", "--pages", "5", "--duration", "4", "--expiry", str(c.expiry),
+            "--heartbeat-interval", "0.5", "--adjustments", "20", "--settle-timeout", "30", "--seed", "7"]
+    for i in c.http:
+        args += ["--replica", f"127.0.0.1:{c.http[i]}"]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=90)
+    assert run.returncode == 0 and "converged: every replica equals the truth" in run.stdout, run.stdout + run.stderr
+
+
 TESTS = {name: fn for name, fn in globals().items() if name.startswith("test_")}
-OPTIONS = {"test_session_expiry": {"expiry": 1.5}}
+OPTIONS = {"test_session_expiry": {"expiry": 1.5}, "test_loadgen_converges": {"expiry": 2.0}}
 
 
 def main():
