@@ -97,11 +97,13 @@ public:
         counters_.merge(incoming);
     }
 
-    /// What `peer` lacks: retirements it has not seen and counter entries it is behind on.
+    /// What `peer` lacks: retirements it has not seen and counter entries it is behind on,
+    /// leaving out the entries of replicas that `peer` has retired (it would drop them).
     [[nodiscard]] retirable_counter_map delta_for(const retirable_counter_map& peer) const {
         retirable_counter_map out;
         out.retired_ = retired_.delta_for(peer.retired_);
         out.counters_ = counters_.delta_for(peer.counters_);
+        if (!peer.retired_.empty()) drop_retired_in(out.counters_, peer.retired_);
         return out;
     }
 
@@ -125,9 +127,11 @@ private:
         return delta;
     }
 
-    void drop_retired(g_map<Key, counter>& counters) const {
-        counters.shrink_values([this](counter& c) {
-            c.tallies_.erase_keys_if([this](const Replica& r) { return retired_.contains(r); });
+    void drop_retired(g_map<Key, counter>& counters) const { drop_retired_in(counters, retired_); }
+
+    static void drop_retired_in(g_map<Key, counter>& counters, const g_set<Replica>& retired) {
+        counters.shrink_values([&retired](counter& c) {
+            c.tallies_.erase_keys_if([&retired](const Replica& r) { return retired.contains(r); });
         });
     }
 
