@@ -42,7 +42,11 @@ public:
 
     /// `epoch` must differ between runs of the same replica (a random 64-bit number will do).
     explicit anti_entropy(std::uint64_t epoch, State initial = {}, std::size_t max_log = 1024)
-        : epoch_(epoch), state_(std::move(initial)), max_log_(std::max<std::size_t>(max_log, 1)) {}
+        : epoch_(epoch), state_(std::move(initial)), max_log_(std::max<std::size_t>(max_log, 1)) {
+        // The initial state is change 1, already trimmed: a peer that has not acknowledged it
+        // gets full states until it does, even when the first one is lost.
+        if (!state_.empty()) seq_ = log_floor_ = 1;
+    }
 
     [[nodiscard]] const State& state() const noexcept { return state_; }
     [[nodiscard]] std::uint64_t epoch() const noexcept { return epoch_; }
@@ -103,6 +107,9 @@ public:
             st.received = 0;
             st.acked = 0;
             st.needs_full = true;
+            // What came from the old run is no longer held by the peer: send it back like the rest.
+            for (entry& e : log_)
+                if (e.origin == from) e.origin.reset();
         }
         if (m.ack_epoch == epoch_ && m.ack > st.acked) {
             st.acked = std::min(m.ack, seq_);
