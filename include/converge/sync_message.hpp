@@ -53,10 +53,12 @@ struct wire<sync_message<State>> {
         const std::size_t to_start = r.offset();
         m.to = r.varint();
         if (m.to < m.from) r.fail(errc::value_out_of_range, to_start);
+        const std::size_t flags_start = r.offset();
         const std::uint8_t flags = r.byte();
-        if (flags > 1) r.fail(errc::value_out_of_range, r.offset() - 1);
+        if (flags > 1) r.fail(errc::value_out_of_range, flags_start);
         m.full_state = flags == 1;
-        if (m.full_state && m.from != 0) r.fail(errc::value_out_of_range, to_start);
+        // A full state covers everything up to `to`: its interval always starts at 0.
+        if (m.full_state && m.from != 0) r.fail(errc::value_out_of_range, flags_start);
         m.ack_epoch = r.varint();
         m.ack = r.varint();
         m.payload = wire<State>::read(r);
