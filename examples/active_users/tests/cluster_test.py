@@ -95,15 +95,26 @@ class Cluster:
         raise AssertionError(f"page {page}: replicas report {seen}, expected {expected}")
 
     def stop(self):
-        for p in self.procs.values():
-            if p.poll() is None:
-                p.send_signal(signal.SIGCONT)
-                p.terminate()
-        for p in self.procs.values():
+        """Stops every replica with SIGTERM; a replica that then exits uncleanly, or whose log
+        holds a sanitizer report, fails the test."""
+        running = {i: p for i, p in self.procs.items() if p.poll() is None}
+        for p in running.values():
+            p.send_signal(signal.SIGCONT)
+            p.terminate()
+        problems = []
+        for i, p in running.items():
             try:
-                p.wait(timeout=10)
+                if p.wait(timeout=10) != 0:
+                    problems.append(f"replica {i} exited with status {p.returncode}")
             except subprocess.TimeoutExpired:
                 p.kill()
+                problems.append(f"replica {i} did not stop on SIGTERM")
+        for i in self.http:
+            log = self.log(i)
+            if "Sanitizer" in log or "runtime error:" in log:
+                problems.append(f"replica {i} log holds a sanitizer report")
+        if problems:
+            raise AssertionError("; ".join(problems))
 
 
 def heartbeat(c, i, page, session):
@@ -274,15 +285,16 @@ def main():
         c = Cluster(binary, **OPTIONS.get(name, {}))
         start = time.time()
         try:
-            TESTS[name](c)
+            try:
+                TESTS[name](c)
+            finally:
+                c.stop()
             print(f"PASS {name} ({time.time() - start:.1f} s)")
         except Exception as e:  # report every failure, with the replicas' logs
             failed += 1
             print(f"FAIL {name}: {e!r}")
             for i in c.http:
                 print(f"--- replica {i} log\n{c.log(i)}")
-        finally:
-            c.stop()
     return 1 if failed else 0
 
 
