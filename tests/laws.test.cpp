@@ -28,6 +28,8 @@ using vc_i32 = vector_clock<std::int32_t>;
 using vc_str = vector_clock<std::string>;
 using gs_u16 = g_set<std::uint16_t>;
 using gs_str = g_set<std::string>;
+using gm_pn = g_map<std::string, pn_counter<std::uint32_t, std::uint16_t>>;
+using rcm_u32 = retirable_counter_map<std::string, std::uint32_t>;
 
 template <class T>
 T merged(T a, const T& b) {
@@ -54,7 +56,7 @@ void check_canonical_or_error(const std::vector<std::uint8_t>& input) {
 
 }  // namespace
 
-#define CONVERGE_ALL_TYPES gc_u32, gc_str, pn_u64, pn_str, vc_i32, vc_str, gs_u16, gs_str
+#define CONVERGE_ALL_TYPES gc_u32, gc_str, pn_u64, pn_str, vc_i32, vc_str, gs_u16, gs_str, gm_pn, rcm_u32
 
 TEMPLATE_TEST_CASE("merge is commutative", "[laws][merge]", CONVERGE_ALL_TYPES) {
     rc::prop("a merge b == b merge a", [](const TestType& a, const TestType& b) {

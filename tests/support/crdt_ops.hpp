@@ -6,10 +6,12 @@
 
 #include <rapidcheck.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace converge_test {
@@ -109,6 +111,113 @@ struct crdt_ops<converge::g_set<E>> {
     }
 };
 
+/// Keys of the map types: a small pool of strings, so that replicas touch the same keys.
+inline rc::Gen<std::string> small_map_key() {
+    return rc::gen::elementOf(std::vector<std::string>{"", "home", "news", "about", "\xff"});
+}
+
+template <class R, class C>
+struct crdt_ops<converge::g_map<std::string, converge::pn_counter<R, C>>> {
+    using crdt = converge::g_map<std::string, converge::pn_counter<R, C>>;
+    using actor = R;
+    struct op {
+        std::string key;
+        C n;
+        bool down;
+    };
+    using truth = std::map<std::string, converge::int128>;  // plain sum per key
+    static rc::Gen<op> gen_op() {
+        return rc::gen::construct<op>(small_map_key(), rc::gen::inRange<C>(C{0}, C{20}), rc::gen::arbitrary<bool>());
+    }
+    static crdt apply(crdt& x, const R& self, const op& o) {
+        return x.update(o.key, [&](auto& c) { return o.down ? c.decrement(self, o.n) : c.increment(self, o.n); });
+    }
+    static void record(truth& t, const R&, const op& o) {
+        t[o.key] += o.down ? -converge::int128{o.n} : converge::int128{o.n};
+    }
+    static bool matches(const crdt& x, const truth& t) {
+        // Every key holds its sum; a key the map holds was written (an op of 0 stores nothing).
+        for (const auto& [k, sum] : t) {
+            const auto* c = x.find(k);
+            if ((c ? c->value() : converge::int128{0}) != sum) return false;
+        }
+        for (const auto& [k, c] : x)
+            if (!t.contains(k)) return false;
+        return true;
+    }
+};
+
+/// What a retirable_counter_map must add up to: each replica's own sum per key, and the
+/// retired replicas, whose sums do not count.
+template <class R>
+struct retirable_truth {
+    std::map<std::string, std::map<R, converge::int128>> sums;
+    std::set<R> retired;
+
+    /// `{key: sum, ...} retired {r, ...}`, for failure messages.
+    [[nodiscard]] std::string describe() const {
+        std::string out = "{";
+        for (const auto& [k, by_replica] : sums) {
+            converge::int128 live = 0;
+            for (const auto& [r, n] : by_replica)
+                if (!retired.contains(r)) live += n;
+            out += (out.size() > 1 ? ", " : "") + k + ": " + converge::to_string(live);
+        }
+        out += "} retired {";
+        bool first = true;
+        for (const R& r : retired) {
+            if constexpr (std::is_same_v<R, std::string>) out += (first ? "" : ", ") + r;
+            else out += (first ? "" : ", ") + std::to_string(r);
+            first = false;
+        }
+        return out + "}";
+    }
+};
+
+template <class R, class C>
+struct crdt_ops<converge::retirable_counter_map<std::string, R, C>> {
+    using crdt = converge::retirable_counter_map<std::string, R, C>;
+    using actor = R;
+    struct op {
+        std::uint8_t kind;  // 0: retire `victim`; odd: decrement; even: increment
+        std::string key;
+        C n;
+        R victim;
+    };
+    using truth = retirable_truth<R>;
+    static rc::Gen<op> gen_op() {
+        // Retirement is rare (one op in 24), so that most histories still count something.
+        return rc::gen::construct<op>(rc::gen::inRange<std::uint8_t>(0, 24), small_map_key(),
+                                      rc::gen::inRange<C>(C{0}, C{20}), small_key<R>());
+    }
+    /// A replica that knows itself retired writes nothing (a real one would rejoin under a new
+    /// id); one that does not know yet writes, and its write is dropped wherever the retirement
+    /// arrives, so the truth leaves every write of a replica retired in the end out.
+    static crdt apply(crdt& x, const R& self, const op& o) {
+        if (o.kind == 0) return x.retire(o.victim);
+        if (x.is_retired(self)) return crdt{};
+        return o.kind % 2 == 1 ? x.decrement(o.key, self, o.n) : x.increment(o.key, self, o.n);
+    }
+    static void record(truth& t, const R& self, const op& o) {
+        if (o.kind == 0) t.retired.insert(o.victim);
+        else t.sums[o.key][self] += o.kind % 2 == 1 ? -converge::int128{o.n} : converge::int128{o.n};
+    }
+    static bool matches(const crdt& x, const truth& t) {
+        if (x.retired().size() != t.retired.size() ||
+            !std::equal(x.retired().begin(), x.retired().end(), t.retired.begin()))
+            return false;
+        for (const auto& [k, by_replica] : t.sums) {
+            converge::int128 live = 0;
+            for (const auto& [r, n] : by_replica)
+                if (!t.retired.contains(r)) live += n;
+            if (x.value(k) != live) return false;
+        }
+        for (const auto& [k, c] : x.counters())
+            if (!t.sums.contains(k)) return false;
+        return true;
+    }
+};
+
 /// The replica id type that `apply` is called with (a set's ops ignore it).
 template <class T>
 using actor_type = typename crdt_ops<T>::actor;
@@ -157,5 +266,15 @@ struct Arbitrary<converge::vector_clock<R>> {
 template <class E>
 struct Arbitrary<converge::g_set<E>> {
     static Gen<converge::g_set<E>> arbitrary() { return converge_test::gen_state<converge::g_set<E>>(); }
+};
+template <class K, class V>
+struct Arbitrary<converge::g_map<K, V>> {
+    static Gen<converge::g_map<K, V>> arbitrary() { return converge_test::gen_state<converge::g_map<K, V>>(); }
+};
+template <class K, class R, class C>
+struct Arbitrary<converge::retirable_counter_map<K, R, C>> {
+    static Gen<converge::retirable_counter_map<K, R, C>> arbitrary() {
+        return converge_test::gen_state<converge::retirable_counter_map<K, R, C>>();
+    }
 };
 }  // namespace rc
