@@ -106,6 +106,49 @@ TEST_CASE("a g_set formats as {x, y, ...} in increasing order", "[fmt][g_set]") 
     CHECK(fmt::format("{}", names) == "{alice, bob}");
 }
 
+TEST_CASE("a g_map formats as {key: value, ...} in key order, each value in its own format", "[fmt][g_map]") {
+    g_map<std::string, pn_u32> m;
+    CHECK(fmt::format("{}", m) == "{}");
+    m.update("news", [](auto& c) { return c.increment(2); });
+    m.update("home", [](auto& c) { return c.increment(1, 5); });
+    m.update("home", [](auto& c) { return c.decrement(1, 2); });
+    CHECK(fmt::format("{}", m) == "{home: {1: +5/-2}, news: {2: +1/-0}}");
+
+    g_map<std::uint32_t, gs_str> sets;
+    sets.update(7, [](auto& s) { return s.insert("b"); });
+    sets.update(7, [](auto& s) { return s.insert("a"); });
+    CHECK(fmt::format("{}", sets) == "{7: {a, b}}");
+}
+
+TEST_CASE("a retirable_counter_map formats as its retired replicas and its counters", "[fmt][retirable_counter_map]") {
+    retirable_counter_map<std::string, std::uint32_t> m;
+    CHECK(fmt::format("{}", m) == "{retired: {}, counters: {}}");
+    m.increment("home", 1, 5);
+    m.decrement("home", 2, 1);
+    m.increment("news", 3);
+    m.retire(3);
+    m.retire(9);
+    CHECK(fmt::format("{}", m) == "{retired: {3, 9}, counters: {home: {1: +5/-0, 2: +0/-1}}}");
+}
+
+TEST_CASE("a sync_message formats every field, the payload in its own format", "[fmt][sync_message]") {
+    sync_message<gc_u32> m;
+    CHECK(fmt::format("{}", m) ==
+          "{epoch: 0, from: 0, to: 0, full_state: false, ack_epoch: 0, ack: 0, payload: {}}");
+    m.epoch = 7;
+    m.from = 1;
+    m.to = 3;
+    m.ack_epoch = 9;
+    m.ack = 2;
+    m.payload.increment(1, 3);
+    CHECK(fmt::format("{}", m) ==
+          "{epoch: 7, from: 1, to: 3, full_state: false, ack_epoch: 9, ack: 2, payload: {1: 3}}");
+    m.from = 0;
+    m.full_state = true;
+    CHECK(fmt::format("{}", m) ==
+          "{epoch: 7, from: 0, to: 3, full_state: true, ack_epoch: 9, ack: 2, payload: {1: 3}}");
+}
+
 TEST_CASE("a causal_order formats as its name", "[fmt][causal_order]") {
     CHECK(fmt::format("{}", causal_order::equal) == "equal");
     CHECK(fmt::format("{}", causal_order::before) == "before");
@@ -154,6 +197,10 @@ TEST_CASE("a format spec on a converge type is rejected with fmt::format_error",
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:x}"), pn), fmt::format_error);
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:x}"), vc), fmt::format_error);
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:x}"), gs), fmt::format_error);
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), g_map<std::string, gc_u32>{}), Catch::Contains("no format spec"));
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), retirable_counter_map<std::string, std::uint32_t>{}),
+                      Catch::Contains("no format spec"));
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), sync_message<gc_u32>{}), Catch::Contains("no format spec"));
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:x}"), causal_order::before), fmt::format_error);
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:x}"), decode_error{errc::truncated, 1}), fmt::format_error);
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:>20}"), gc), fmt::format_error);

@@ -5,8 +5,11 @@
 #include <converge/causal_order.hpp>
 #include <converge/error.hpp>
 #include <converge/g_counter.hpp>
+#include <converge/g_map.hpp>
 #include <converge/g_set.hpp>
 #include <converge/pn_counter.hpp>
+#include <converge/retirable_counter_map.hpp>
+#include <converge/sync_message.hpp>
 #include <converge/vector_clock.hpp>
 #include <converge/wide_int.hpp>
 
@@ -83,6 +86,36 @@ struct fmt::formatter<converge::g_set<T>> : converge::detail::plain_formatter {
             first = false;
         }
         return fmt::format_to(out, "}}");
+    }
+};
+
+/// `{home: {1: +5/-2}, news: {2: +1/-0}}` (key: value, each value in its own format).
+template <class K, class V>
+struct fmt::formatter<converge::g_map<K, V>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::g_map<K, V>& m, Ctx& ctx) const {
+        return converge::detail::format_map(m, ctx.out(),
+                                            [](auto out, const V& v) { return fmt::format_to(out, "{}", v); });
+    }
+};
+
+/// `{retired: {3}, counters: {home: {1: +5/-2}}}`.
+template <class K, class R, class C>
+struct fmt::formatter<converge::retirable_counter_map<K, R, C>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::retirable_counter_map<K, R, C>& m, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{{retired: {}, counters: {}}}", m.retired(), m.counters());
+    }
+};
+
+/// `{epoch: 7, from: 0, to: 3, full_state: false, ack_epoch: 9, ack: 2, payload: {1: 3}}`.
+template <class State>
+struct fmt::formatter<converge::sync_message<State>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::sync_message<State>& m, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(),
+                              "{{epoch: {}, from: {}, to: {}, full_state: {}, ack_epoch: {}, ack: {}, payload: {}}}",
+                              m.epoch, m.from, m.to, m.full_state, m.ack_epoch, m.ack, m.payload);
     }
 };
 
