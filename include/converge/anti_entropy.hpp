@@ -103,8 +103,14 @@ public:
         peer& st = peers_[from];
         if (m.epoch != st.their_epoch) {
             // A new run of that peer: what it had received or acknowledged is gone with the old one.
+            // A late message from an earlier run can come between two of the current run, so
+            // what has arrived from each run is kept: if it were reset to 0 on coming back, the
+            // peer, holding our ack of more, would start its deltas past it and wait forever
+            // for an ack that never moves.
+            if (st.received > 0) st.received_in[st.their_epoch] = st.received;
             st.their_epoch = m.epoch;
-            st.received = 0;
+            const auto earlier = st.received_in.find(m.epoch);
+            st.received = earlier == st.received_in.end() ? 0 : earlier->second;
             st.acked = 0;
             st.needs_full = true;
             // What came from the old run is no longer held by the peer: send it back like the rest.
@@ -126,6 +132,7 @@ private:
         std::uint64_t received = 0;  ///< their seqs merged here without a gap
         std::uint64_t acked = 0;     ///< our seqs they hold without a gap
         bool needs_full = true;
+        std::map<std::uint64_t, std::uint64_t> received_in;  ///< `received` of its other runs
     };
     struct entry {
         std::uint64_t seq;
