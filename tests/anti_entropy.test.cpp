@@ -232,6 +232,33 @@ TEST_CASE("a peer that restarts with a new epoch gets the full state", "[anti_en
     CHECK(b2.state().value() == 8);
 }
 
+TEST_CASE("a late message from a peer's previous run does not reset what is known of its current run",
+          "[anti_entropy][epoch][reorder]") {
+    pair_of_replicas p;
+    p.b.update(add(2, 1));
+    const message late = p.b.message_for(1);  // from b's first run, delivered last
+
+    replica b2(23);  // b restarts, keeping its state
+    b2.connect(1);
+    b2.apply(p.b.state());
+    exchange(b2, 2, p.a, 1);
+    b2.update(add(2, 5));
+    exchange(b2, 2, p.a, 1);
+    exchange(b2, 2, p.a, 1);
+    REQUIRE(b2.log_size() == 0);
+
+    CHECK(p.a.receive(2, late).empty());
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        b2.update(add(2, 1));
+        exchange(b2, 2, p.a, 1);
+    }
+    exchange(b2, 2, p.a, 1);
+    CHECK(p.a.state() == b2.state());
+    CHECK(p.a.message_for(2).ack == b2.seq());
+    CHECK(b2.log_size() == 0);
+    CHECK_FALSE(p.a.message_for(2).full_state);
+}
+
 TEST_CASE("a restarted peer whose full state is lost still gets back what came from its previous run",
           "[anti_entropy][epoch][loss]") {
     // a has a second peer that acknowledges nothing, so a's log keeps every entry.

@@ -103,11 +103,15 @@ template <class Truth>
 std::string show_truth(const Truth& t) {
     if constexpr (std::is_same_v<Truth, converge::uint128> || std::is_same_v<Truth, converge::int128>) {
         return converge::to_string(t);
+    } else if constexpr (requires { t.describe(); }) {
+        return t.describe();
     } else {
         std::string out = "{";
         for (const auto& x : t) {
             if (out.size() > 1) out += ", ";
-            if constexpr (requires { x.first; }) out += fmt::format("{}: {}", x.first, x.second);
+            if constexpr (requires { converge::to_string(x.second); })
+                out += fmt::format("{}: {}", x.first, converge::to_string(x.second));
+            else if constexpr (requires { x.first; }) out += fmt::format("{}: {}", x.first, x.second);
             else out += fmt::format("{}", x);
         }
         return out + "}";

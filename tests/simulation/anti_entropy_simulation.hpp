@@ -1,0 +1,312 @@
+// The deterministic network simulation with replicas that sync through converge::anti_entropy over a faulty network.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "simulation.hpp"
+
+#include <converge/converge.hpp>
+#include <converge/fmt.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <queue>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace converge_sim {
+
+/// One seed's run of the anti_entropy protocol for the CRDT type `T`. The scenario (replicas,
+/// loss, duplicates, delays, partitions, operation rate) is drawn as in `simulation`; then
+/// each seed draws a topology (a ring, so that every replica is reachable, plus random extra
+/// links), a log limit (often small, so that peers fall behind the trimmed log and get full
+/// states) and a restart rate.
+///
+/// 1. faulty phase: every tick, replicas apply random local operations through
+///    `anti_entropy::update`, now and then send each linked peer `message_for(peer)` (encoded
+///    as a sync_message), and now and then restart: a new anti_entropy with a new epoch and
+///    the state it had (as if restored from a snapshot), its log and peer tracking gone;
+/// 2. the faults stop (no loss, no partitions, no restarts; delays, reordering and duplicates
+///    go on) and the network drains;
+/// 3. quiet rounds: every replica sends every linked peer its message, then the network drains;
+///    replicas + 4 rounds;
+/// 4. every replica must hold the same state, equal to one object that saw every operation and
+///    to the truth; then two more rounds must carry only empty, non-full payloads that tell
+///    nobody anything, and leave every log empty: the protocol has gone quiet.
+///
+/// Along the way every message must decode, every receive must be inflationary, absorb what
+/// arrived and return as news exactly what it added.
+template <class T>
+class anti_entropy_simulation {
+    using ops = converge_test::crdt_ops<T>;
+    using actor = converge_test::actor_type<T>;
+    using truth_type = typename ops::truth;
+    using node = converge::anti_entropy<T, std::size_t>;
+    using sync_message = typename node::message;
+
+public:
+    anti_entropy_simulation(std::uint64_t seed, bool trace)
+        : rng_(seed), scenario_(draw_scenario(rng_)), trace_(trace), group_(scenario_.replicas, 0),
+          links_(scenario_.replicas) {
+        const std::size_t n = scenario_.replicas;
+        max_log_ = rng_.below(4) == 0 ? 1024 : static_cast<std::size_t>(rng_.between(1, 16));
+        restart_permille_ = rng_.below(2) == 0 ? 0 : rng_.between(1, 15);
+        const std::uint64_t extra_link_permille = rng_.between(0, 500);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t j = i + 1; j < n; ++j) {
+                const bool ring = j == i + 1 || (i == 0 && j == n - 1);
+                if (ring || rng_.chance(extra_link_permille)) {
+                    links_[i].push_back(j);
+                    links_[j].push_back(i);
+                }
+            }
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            ids_.push_back(converge_test::actor_id<actor>(i));
+            nodes_.push_back(make_node(i, T{}));
+        }
+    }
+
+    outcome run() {
+        outcome result;
+        try {
+            if (trace_) {
+                fmt::print("scenario: {}\n", describe(scenario_));
+                fmt::print("anti-entropy: max_log {}, restarts {} permille a tick\n", max_log_, restart_permille_);
+                for (std::size_t i = 0; i < links_.size(); ++i) {
+                    std::string peers;
+                    for (const std::size_t p : links_[i]) peers += (peers.empty() ? "" : ", ") + std::to_string(p);
+                    fmt::print("  replica {} links to {}\n", i, peers);
+                }
+            }
+            faulty_phase();
+            stop_faults();
+            for (std::size_t r = 0; r < nodes_.size() + 4; ++r) round();
+            check_converged();
+            check_quiet();
+        } catch (const check_failed& f) {
+            result.failure = fmt::format("tick {}: {}", now_, f.what);
+        } catch (const std::exception& e) {
+            result.failure = fmt::format("tick {}: unexpected exception: {}", now_, e.what());
+        }
+        result.counts = counts_;
+        return result;
+    }
+
+private:
+    struct message {
+        std::uint64_t due;
+        std::uint64_t order;
+        std::size_t from;
+        std::size_t to;
+        std::shared_ptr<const std::vector<std::byte>> bytes;
+
+        friend bool operator<(const message& a, const message& b) {
+            if (a.due != b.due) return a.due > b.due;
+            if (a.order != b.order) return a.order > b.order;
+            if (a.from != b.from) return a.from > b.from;
+            return a.to > b.to;
+        }
+    };
+
+    template <class... Args>
+    [[noreturn]] static void fail(fmt::format_string<Args...> f, Args&&... args) {
+        throw check_failed{fmt::format(f, std::forward<Args>(args)...)};
+    }
+
+    template <class... Args>
+    void trace(fmt::format_string<Args...> f, Args&&... args) {
+        if (trace_) fmt::print("t={:<4} {}\n", now_, fmt::format(f, std::forward<Args>(args)...));
+    }
+
+    /// A replica's protocol state, connected to its linked peers; epochs are never 0 (a peer
+    /// not heard from yet counts as epoch 0) and differ between runs.
+    node make_node(std::size_t i, T state) {
+        node x(rng_.next() | 1, std::move(state), max_log_);
+        for (const std::size_t p : links_[i]) x.connect(p);
+        return x;
+    }
+
+    // --- phases ---
+
+    void faulty_phase() {
+        for (now_ = 0; now_ < scenario_.fault_ticks; ++now_) {
+            if (rng_.chance(scenario_.partition_permille)) repartition();
+            for (std::size_t i = 0; i < nodes_.size(); ++i) {
+                if (rng_.chance(scenario_.op_permille)) {
+                    const auto n = rng_.between(1, 3);
+                    for (std::uint64_t k = 0; k < n; ++k) local_op(i);
+                }
+                if (rng_.chance(scenario_.flush_permille)) send_all(i);
+                if (rng_.chance(restart_permille_)) restart(i);
+            }
+            deliver_due();
+        }
+    }
+
+    void stop_faults() {
+        faults_ = false;
+        std::fill(group_.begin(), group_.end(), 0);
+        trace("faults stop: partitions healed, no more drops or restarts");
+        drain();
+    }
+
+    void round() {
+        for (std::size_t i = 0; i < nodes_.size(); ++i) send_all(i);
+        drain();
+    }
+
+    void check_converged() {
+        const T& first = nodes_[0].state();
+        const auto first_bytes = converge::encode(first);
+        for (std::size_t i = 1; i < nodes_.size(); ++i) {
+            if (!(nodes_[i].state() == first))
+                fail("after the quiet rounds replica {} holds {} but replica 0 holds {}", i,
+                     show(nodes_[i].state()), show(first));
+            if (converge::encode(nodes_[i].state()) != first_bytes)
+                fail("replicas 0 and {} are equal but encode differently", i);
+        }
+        if (!(first == sequential_))
+            fail("replicas hold {} but one object that saw every operation holds {}", show(first), show(sequential_));
+        if (!ops::matches(first, truth_))
+            fail("replicas hold {} but the truth computed outside the CRDT is {}", show(first), show_truth(truth_));
+        if (trace_) trace("converged: {}", show(first));
+    }
+
+    /// Once converged, a round may still carry acks; the round after must carry nothing.
+    void check_quiet() {
+        round();
+        quiet_ = true;
+        round();
+        for (std::size_t i = 0; i < nodes_.size(); ++i)
+            if (nodes_[i].log_size() != 0)
+                fail("replica {} still logs {} entries after two quiet rounds", i, nodes_[i].log_size());
+    }
+
+    // --- replicas ---
+
+    void local_op(std::size_t i) {
+        const auto op = op_gen_(rc::Random(rng_.next()), rc::kNominalSize).value();
+        const T delta = nodes_[i].update([&](T& s) { return ops::apply(s, ids_[i], op); });
+        ops::apply(sequential_, ids_[i], op);
+        ops::record(truth_, ids_[i], op);
+        ++counts_.ops;
+        if (trace_) trace("replica {} operates: delta {}", i, show(delta));
+    }
+
+    void send_all(std::size_t i) {
+        for (const std::size_t p : links_[i]) {
+            const sync_message m = nodes_[i].message_for(p);
+            if (quiet_ && (m.full_state || !m.payload.empty()))
+                fail("replica {} sends {} to {} after convergence", i, show(m), p);
+            if (trace_) trace("replica {} -> {}: {}", i, p, show(m));
+            send(i, p, std::make_shared<const std::vector<std::byte>>(converge::encode(m)));
+        }
+    }
+
+    void restart(std::size_t i) {
+        nodes_[i] = make_node(i, nodes_[i].state());
+        trace("replica {} restarts with epoch {}", i, nodes_[i].epoch());
+    }
+
+    void repartition() {
+        const std::size_t n = nodes_.size();
+        if (rng_.below(2) == 0) {
+            std::fill(group_.begin(), group_.end(), 0);
+        } else {
+            const std::size_t groups = static_cast<std::size_t>(rng_.between(2, std::min<std::uint64_t>(4, n)));
+            for (auto& g : group_) g = rng_.index(groups);
+        }
+        trace("repartition");
+    }
+
+    // --- network ---
+
+    void send(std::size_t from, std::size_t to, const std::shared_ptr<const std::vector<std::byte>>& bytes) {
+        ++counts_.sent;
+        counts_.bytes += bytes->size();
+        if (faults_ && rng_.chance(scenario_.drop_permille)) {
+            ++counts_.dropped;
+            trace("message {} -> {} dropped", from, to);
+            return;
+        }
+        const std::uint64_t copies = rng_.chance(scenario_.duplicate_permille) ? 2 : 1;
+        counts_.duplicated += copies - 1;
+        for (std::uint64_t c = 0; c < copies; ++c) {
+            const std::uint64_t due = now_ + 1 + rng_.below(scenario_.max_delay + 1);
+            in_flight_.push(message{due, rng_.next(), from, to, bytes});
+        }
+    }
+
+    void deliver_due() {
+        while (!in_flight_.empty() && in_flight_.top().due <= now_) {
+            const message m = in_flight_.top();
+            in_flight_.pop();
+            deliver(m);
+        }
+    }
+
+    void drain() {
+        while (!in_flight_.empty()) {
+            ++now_;
+            deliver_due();
+        }
+    }
+
+    void deliver(const message& m) {
+        if (group_[m.from] != group_[m.to]) {
+            ++counts_.dropped;
+            trace("message {} -> {} lost to the partition", m.from, m.to);
+            return;
+        }
+        ++counts_.delivered;
+        const auto decoded = converge::decode<sync_message>(*m.bytes);
+        if (!decoded) fail("replica {} could not decode a message from {}: {}", m.to, m.from, decoded.error().message());
+        const T before = nodes_[m.to].state();
+        const T news = nodes_[m.to].receive(m.from, *decoded);
+        const T& after = nodes_[m.to].state();
+        if (!before.delta_for(after).empty())
+            fail("replica {} lost part of its state receiving {} from {}: {} became {}", m.to, show(*decoded), m.from,
+                 show(before), show(after));
+        if (!decoded->payload.delta_for(after).empty())
+            fail("replica {} did not absorb {} from {}: {} became {}", m.to, show(*decoded), m.from, show(before),
+                 show(after));
+        T expected = before;
+        expected.merge(news);
+        if (!(expected == after))
+            fail("replica {} reported news {} receiving {} from {}, but {} became {}", m.to, show(news),
+                 show(*decoded), m.from, show(before), show(after));
+        if (quiet_ && !news.empty()) fail("replica {} learned {} from {} after convergence", m.to, show(news), m.from);
+    }
+
+    rng rng_;
+    scenario scenario_;
+    bool trace_;
+    bool faults_ = true;
+    bool quiet_ = false;  // converged: every message must now be empty
+    std::uint64_t now_ = 0;
+    std::size_t max_log_ = 1024;
+    std::uint64_t restart_permille_ = 0;
+    std::vector<std::size_t> group_;
+    std::vector<std::vector<std::size_t>> links_;
+    std::vector<actor> ids_;
+    std::vector<node> nodes_;
+    std::priority_queue<message> in_flight_;
+    T sequential_;
+    truth_type truth_{};
+    stats counts_;
+    rc::Gen<typename ops::op> op_gen_ = ops::gen_op();
+};
+
+/// Runs seed `seed` of the anti_entropy simulation for type `T`.
+template <class T>
+outcome run_anti_entropy_seed(std::uint64_t seed, bool trace) {
+    return anti_entropy_simulation<T>(seed, trace).run();
+}
+
+}  // namespace converge_sim
