@@ -27,7 +27,13 @@
     X(vector_clock_i32, converge::vector_clock<std::int32_t>)                    \
     X(vector_clock_str, converge::vector_clock<std::string>)                     \
     X(g_set_u64, converge::g_set<std::uint64_t>)                                 \
-    X(g_set_str, converge::g_set<std::string>)
+    X(g_set_str, converge::g_set<std::string>)                                   \
+    X(g_map_str_pn_u32_u16,                                                      \
+      converge::g_map<std::string, converge::pn_counter<std::uint32_t, std::uint16_t>>) \
+    X(retirable_str_u32_u16,                                                     \
+      converge::retirable_counter_map<std::string, std::uint32_t, std::uint16_t>) \
+    X(sync_message_g_map,                                                        \
+      converge::sync_message<converge::g_map<std::string, converge::pn_counter<std::uint32_t, std::uint16_t>>>)
 
 /// Stops the process with a message when a property fails: libFuzzer reports the abort as a
 /// crash and saves the input; the replay test fails the same way.
@@ -79,7 +85,8 @@ std::vector<R> sample_ids() {
     }
 }
 
-/// Builds sample `which` (0: empty, 1: one entry, 2: several, 3: extremes) of each type.
+/// Builds sample `which` (0: empty, 1: one entry, 2: several, 3: extremes) of each type; a
+/// sync_message holds the g_map sample of the same number, with fields at their edges.
 template <class R, class C>
 void fill(converge::g_counter<R, C>& x, int which) {
     const auto ids = sample_ids<R>();
@@ -128,6 +135,73 @@ void fill(converge::g_set<E>& x, int which) {
         for (std::size_t i = 0; i < 4; ++i) x.insert(elements[i]);
     if (which == 3)
         for (const E& e : elements) x.insert(e);
+}
+
+/// Fills `v` with sample `which` and returns it as the delta a g_map update expects.
+template <class V>
+V sample_value(V& v, int which) {
+    fill(v, which);
+    return v;
+}
+
+template <class K, class V>
+void fill(converge::g_map<K, V>& x, int which) {
+    const auto keys = sample_ids<K>();
+    if (which == 1) x.update(keys[1], [](V& v) { return sample_value(v, 1); });
+    if (which == 2)
+        for (std::size_t i = 0; i < 4; ++i) x.update(keys[i], [&](V& v) { return sample_value(v, static_cast<int>(i % 2) + 1); });
+    if (which == 3)
+        for (const K& k : keys) x.update(k, [](V& v) { return sample_value(v, 3); });
+}
+
+template <class K, class R, class C>
+void fill(converge::retirable_counter_map<K, R, C>& x, int which) {
+    const auto keys = sample_ids<K>();
+    const auto ids = sample_ids<R>();
+    if (which == 1) x.increment(keys[1], ids[1], 1);
+    if (which == 2) {
+        for (std::size_t i = 0; i < 4; ++i) {
+            x.increment(keys[i], ids[i], static_cast<C>(i * 60 + 1));
+            x.decrement(keys[i], ids[(i + 1) % 4], static_cast<C>(i * 40 + 2));
+        }
+        x.retire(ids[2]);
+        x.retire(ids[5]);
+    }
+    if (which == 3) {
+        for (const K& k : keys) {
+            for (const R& id : ids) {
+                x.increment(k, id, std::numeric_limits<C>::max());
+                x.decrement(k, id, std::numeric_limits<C>::max());
+            }
+        }
+        x.retire(ids[0]);
+    }
+}
+
+template <class State>
+void fill(converge::sync_message<State>& m, int which) {
+    fill(m.payload, which);
+    if (which == 1) {
+        m.epoch = 1;
+        m.from = 2;
+        m.to = 3;
+        m.ack_epoch = 4;
+        m.ack = 5;
+    }
+    if (which == 2) {
+        m.epoch = 300;
+        m.to = 128;
+        m.full_state = true;
+        m.ack_epoch = 7;
+        m.ack = 1;
+    }
+    if (which == 3) {
+        m.epoch = std::numeric_limits<std::uint64_t>::max();
+        m.from = std::numeric_limits<std::uint64_t>::max() - 1;
+        m.to = std::numeric_limits<std::uint64_t>::max();
+        m.ack_epoch = std::numeric_limits<std::uint64_t>::max();
+        m.ack = std::numeric_limits<std::uint64_t>::max();
+    }
 }
 
 inline constexpr std::string_view sample_names[] = {"empty", "one", "several", "extremes"};
