@@ -43,6 +43,11 @@ using vc_i64 = vector_clock<std::int64_t>;
 using gs_u16 = g_set<std::uint16_t>;
 using gs_i64 = g_set<std::int64_t>;
 using gs_str = g_set<std::string>;
+using gm_gc = g_map<std::string, gc_u32>;
+using gm_pn = g_map<std::string, pn_u32>;
+using rcm_u32 = retirable_counter_map<std::string, std::uint32_t>;
+using rcm_u32_u8 = retirable_counter_map<std::string, std::uint32_t, std::uint8_t>;
+using sm_gc = sync_message<gc_u32>;
 
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 constexpr auto i64_min = std::numeric_limits<std::int64_t>::min();
@@ -138,6 +143,34 @@ gs_str doc_g_set() {
     return s;
 }
 
+gm_gc doc_g_map() {
+    gm_gc m;
+    m.update("us", [](gc_u32& c) { return c.increment(7, 1); });
+    m.update("eu", [](gc_u32& c) { return c.increment(1, 5); });
+    m.update("us", [](gc_u32& c) { return c.increment(2, 3); });
+    return m;
+}
+
+rcm_u32 doc_retirable_counter_map() {
+    rcm_u32 m;
+    m.increment("home", 1, 3);
+    m.decrement("home", 2, 1);
+    m.increment("home", 7, 4);
+    m.retire(7);
+    return m;
+}
+
+sm_gc doc_sync_message() {
+    sm_gc m;
+    m.epoch = 300;
+    m.from = 2;
+    m.to = 5;
+    m.ack_epoch = 9;
+    m.ack = 4;
+    m.payload.increment(1, 5);
+    return m;
+}
+
 struct wire_example {
     std::string name;
     std::string hex;      // as written in this file and in the doc
@@ -157,6 +190,10 @@ std::vector<wire_example> wire_examples() {
         make_example("pn_counter_str", "c7 01 03 02 02 65 75 03 01 02 75 73 00 02", doc_pn_counter()),
         make_example("vector_clock_i64", "c7 01 01 03 03 01 02 03 80 01 01", doc_vector_clock()),
         make_example("g_set_str", "c7 01 04 02 02 61 61 01 62", doc_g_set()),
+        make_example("g_map_str", "c7 01 05 02 02 65 75 01 01 05 02 75 73 02 02 03 07 01", doc_g_map()),
+        make_example("retirable_counter_map_str", "c7 01 06 01 07 01 04 68 6f 6d 65 02 01 03 00 02 00 01",
+                     doc_retirable_counter_map()),
+        make_example("sync_message_g_counter", "c7 01 07 02 ac 02 02 05 00 09 04 01 01 05", doc_sync_message()),
     };
 }
 
@@ -329,6 +366,9 @@ const std::map<std::string, decoder, std::less<>>& decoders_by_name() {
         {"vector_clock<int64_t>", decoder_for<vc_i64>()},
         {"g_set<uint16_t>", decoder_for<gs_u16>()},
         {"g_set<string>", decoder_for<gs_str>()},
+        {"g_map<string, g_counter<uint32_t>>", decoder_for<gm_gc>()},
+        {"retirable_counter_map<string, uint32_t>", decoder_for<rcm_u32>()},
+        {"sync_message<g_counter<uint32_t>>", decoder_for<sm_gc>()},
     };
     return m;
 }
@@ -603,6 +643,63 @@ TEST_CASE("an entry that is zero is zero_entry at the zero value", "[encoding][h
     CHECK(rejection<pn_str>("c7 01 03 01 01 61 00 00") == decode_error{errc::zero_entry, 6});
     CHECK(accepted<pn_str>("c7 01 03 01 01 61 00 02").value_of("a") == -2);
     CHECK(accepted<pn_str>("c7 01 03 01 01 61 02 00").value_of("a") == 2);
+}
+
+TEST_CASE("a g_map with unsorted or repeated keys is not_canonical and an empty value is zero_entry",
+          "[encoding][hostile][g_map]") {
+    // {"b": {1: 1}, "a": {1: 1}}: "a" after "b".
+    CHECK(rejection<gm_gc>("c7 01 05 02 01 62 01 01 01 01 61 01 01 01") == decode_error{errc::not_canonical, 9});
+    CHECK(rejection<gm_gc>("c7 01 05 02 01 61 01 01 01 01 61 01 01 01") == decode_error{errc::not_canonical, 9});
+    // {"a": {}}: a key holding bottom is left out of the canonical form.
+    CHECK(rejection<gm_gc>("c7 01 05 01 01 61 00") == decode_error{errc::zero_entry, 6});
+    CHECK(rejection<gm_pn>("c7 01 05 01 01 61 00") == decode_error{errc::zero_entry, 6});
+    // The nested value is checked like a top-level one.
+    CHECK(rejection<gm_gc>("c7 01 05 01 01 61 01 01 00") == decode_error{errc::zero_entry, 8});
+    CHECK(rejection<gm_gc>("c7 01 05 01 01 61 02 02 01 01 01") == decode_error{errc::not_canonical, 9});
+    // A count the input cannot hold (each entry takes at least two bytes), and a cut-off value.
+    CHECK(rejection<gm_gc>("c7 01 05 02 01 61 01") == decode_error{errc::length_exceeds_input, 3});
+    CHECK(rejection<gm_gc>("c7 01 05 01 01 61 01 01") == decode_error{errc::length_exceeds_input, 6});
+    CHECK(rejection<gm_gc>("c7 01 05 01 01 61 01 01 85") == decode_error{errc::truncated, 8});
+    CHECK(rejection<gm_gc>("c7 01 05 01 01 61 01 01 05 00") == decode_error{errc::trailing_bytes, 9});
+    CHECK(accepted<gm_gc>("c7 01 05 02 01 61 01 01 01 01 62 01 01 01").size() == 2);
+}
+
+TEST_CASE("a retirable_counter_map holding an entry of a retired replica is not_canonical at its counters",
+          "[encoding][hostile][retirable_counter_map]") {
+    // retired {7}, counters {"a": {7: +1/-0}}.
+    CHECK(rejection<rcm_u32>("c7 01 06 01 07 01 01 61 01 07 01 00") == decode_error{errc::not_canonical, 5});
+    // The same entry for replica 8 is fine.
+    CHECK(accepted<rcm_u32>("c7 01 06 01 07 01 01 61 01 08 01 00").value("a") == 1);
+    // The retired set and the counters are checked as a g_set and a g_map.
+    CHECK(rejection<rcm_u32>("c7 01 06 02 07 07 00") == decode_error{errc::not_canonical, 5});
+    CHECK(rejection<rcm_u32>("c7 01 06 00 01 01 61 00") == decode_error{errc::zero_entry, 7});
+    CHECK(rejection<rcm_u32>("c7 01 06 00 01 01 61 01 08 00 00") == decode_error{errc::zero_entry, 9});
+    CHECK(rejection<rcm_u32_u8>("c7 01 06 00 01 01 61 01 08 ac 02 00") == decode_error{errc::value_out_of_range, 9});
+    CHECK(rejection<rcm_u32>("c7 01 06 00") == decode_error{errc::truncated, 4});
+    CHECK(accepted<rcm_u32>("c7 01 06 00 00").empty());
+}
+
+TEST_CASE("a sync_message with to < from, bad flags or a payload of another type is rejected at that field",
+          "[encoding][hostile][sync_message]") {
+    // tag, epoch 1, from 5, to 3
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 05 03 00 00 00 00") == decode_error{errc::value_out_of_range, 6});
+    CHECK(accepted<sm_gc>("c7 01 07 02 01 03 03 00 00 00 00").to == 3);
+    // flags 2: only 0 (deltas) and 1 (full state) exist
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 80 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    // a full state covers (0, to]: from 1 is rejected at the flags
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 01 02 01 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 02 01 00 00 00").full_state);
+    // payload tag 3 (pn_counter) where a g_counter is expected
+    CHECK(rejection<sm_gc>("c7 01 07 03 01 00 01 00 00 00 00") == decode_error{errc::wrong_type, 3});
+    CHECK(rejection<sync_message<pn_u32>>("c7 01 07 02 01 00 01 00 00 00 00") == decode_error{errc::wrong_type, 3});
+    // the payload is checked like a top-level value, and nothing may follow it
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 00 00 00 01 01 00") == decode_error{errc::zero_entry, 12});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 00 00 00 00 00") == decode_error{errc::trailing_bytes, 11});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 00 00 80") == decode_error{errc::truncated, 9});
+    CHECK(rejection<sm_gc>("c7 01 07") == decode_error{errc::truncated, 3});
+    // the header's tag is sync_message's own
+    CHECK(rejection<sm_gc>("c7 01 02 00") == decode_error{errc::wrong_type, 2});
 }
 
 TEST_CASE("bytes after a complete value are trailing_bytes at the first extra byte", "[encoding][hostile]") {
