@@ -83,27 +83,12 @@ std::vector<std::byte> replica::message_for(std::uint32_t peer, channel c) {
                                   : converge::encode(adjustments_.message_for(peer));
 }
 
-bool replica::receive(std::uint32_t peer, channel c, std::span<const std::byte> bytes, std::string& error) {
+template <class Sync, class OnNews>
+bool replica::take(Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes, std::string& error,
+                   OnNews on_news) {
     const auto now = std::chrono::steady_clock::now();
-    if (c == channel::presence) {
-        auto m = converge::decode<presence_sync::message>(bytes, wire_limits());
-        std::lock_guard lock(mutex_);
-        if (!m) {
-            error = m.error().message();
-            ++stats_.rejected;
-            return false;
-        }
-        last_heard_[m->epoch] = now;
-        peer_incarnation_[peer] = m->epoch;
-        const presence_state news = presence_.receive(peer, *m);
-        if (!news.empty()) {
-            ++stats_.merges;
-            touch_all_presence(news);
-        }
-        if (presence_.state().is_retired(incarnation_)) rejoin();
-        return true;
-    }
-    auto m = converge::decode<adjustment_sync::message>(bytes, wire_limits());
+    // Decoded before the lock: the costly part of a message touches no shared state.
+    auto m = converge::decode<typename Sync::message>(bytes, wire_limits());
     std::lock_guard lock(mutex_);
     if (!m) {
         error = m.error().message();
@@ -111,12 +96,24 @@ bool replica::receive(std::uint32_t peer, channel c, std::span<const std::byte> 
         return false;
     }
     last_heard_[m->epoch] = now;
-    const adjustment_state news = adjustments_.receive(peer, *m);
+    const auto news = sync.receive(peer, *m);
     if (!news.empty()) {
         ++stats_.merges;
-        for (const auto& [page, counter] : news) touch(page);
+        on_news(news);
     }
     return true;
+}
+
+bool replica::receive(std::uint32_t peer, channel c, std::span<const std::byte> bytes, std::string& error) {
+    if (c == channel::adjustments) {
+        return take(adjustments_, peer, bytes, error, [&](const adjustment_state& news) {
+            for (const auto& [page, counter] : news) touch(page);
+        });
+    }
+    return take(presence_, peer, bytes, error, [&](const presence_state& news) {
+        touch_all_presence(news);
+        if (presence_.state().is_retired(incarnation_)) rejoin();
+    });
 }
 
 void replica::connected(std::uint32_t peer) {

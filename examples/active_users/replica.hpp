@@ -87,6 +87,8 @@ private:
     using presence_sync = converge::anti_entropy<presence_state, std::uint32_t>;
     using adjustment_sync = converge::anti_entropy<adjustment_state, std::uint32_t>;
 
+    template <class Sync, class OnNews>
+    bool take(Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes, std::string& error, OnNews on_news);
     void touch(const std::string& page);
     void touch_all_presence(const presence_state& news);
     void rejoin();
@@ -102,7 +104,6 @@ private:
     std::unordered_map<std::string, page_view> views_;
     std::vector<std::string> changed_;
     std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
-    std::unordered_map<std::uint32_t, std::uint64_t> peer_incarnation_;
     stats stats_;
 };
 
