@@ -13,6 +13,9 @@
 #include <converge/g_map.hpp>
 #include <converge/g_counter.hpp>
 #include <converge/g_set.hpp>
+#include <converge/lww_register.hpp>
+#include <converge/max_register.hpp>
+#include <converge/or_set.hpp>
 #include <converge/pn_counter.hpp>
 #include <converge/replica_id.hpp>
 #include <converge/retirable_counter_map.hpp>

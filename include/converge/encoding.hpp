@@ -29,6 +29,9 @@ enum class wire_tag : std::uint8_t {
     g_map = 5,
     retirable_counter_map = 6,
     sync_message = 7,
+    max_register = 8,
+    lww_register = 9,
+    or_set = 10,
 };
 
 /// How one CRDT type writes its body and reads it back; each type's header specialises it with

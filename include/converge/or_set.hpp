@@ -1,0 +1,297 @@
+// or_set: an add-wins observed-remove set built on dots and a compact causal context.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <converge/codec.hpp>
+#include <converge/detail/dot_context.hpp>
+#include <converge/encoding.hpp>
+#include <converge/error.hpp>
+#include <converge/replica_id.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <ranges>
+#include <utility>
+#include <vector>
+
+namespace converge {
+
+/// A set whose elements can be removed and added again. Every add is tagged with a fresh dot
+/// (replica, counter); a remove deletes the dots it has observed, and the causal context
+/// remembers every dot seen, so a merge can tell "removed" from "not yet arrived". An add
+/// concurrent with a remove of the same element survives it (add wins); a remove takes away
+/// exactly the adds it saw. The context is run-length compressed (detail/dot_context.hpp), so a
+/// removed element leaves no tombstone behind.
+///
+/// Costs: lookups are binary searches; merge is one pass over both sets (a remove must find the
+/// element holding each removed dot), so the type suits sets of modest size per instance, such
+/// as one user's subscriptions in a g_map keyed by user.
+///
+/// `empty()` means bottom, as for every converge type: no elements and no history. A set whose
+/// elements were all removed still remembers the removals; its `size()` is 0.
+///
+/// Example:
+/// ```
+/// converge::or_set<std::string, std::string> a, b;
+/// b.merge(a.add("news", "eu-1"));
+/// auto gone = b.remove("news");       // b saw a's add, so it can remove it
+/// auto again = a.add("news", "eu-1"); // concurrent with the remove
+/// a.merge(gone);
+/// b.merge(again);                     // both contain "news": the unseen add wins
+/// ```
+template <class T, class Replica>
+class or_set {
+    static_assert(detail::check_ordered_key<T>());
+    static_assert(detail::check_ordered_key<Replica>());
+
+public:
+    using value_type = T;
+    using replica_type = Replica;
+    using dot = detail::dot<Replica>;
+    using entry = std::pair<T, std::vector<dot>>;
+
+    /// Adds `x` as `self`, with a fresh dot that supersedes the dots `x` had here. Returns the
+    /// delta: the new dot, and the old ones in its context so peers drop them too. Throws
+    /// converge::overflow_error, changing nothing, after 2^64 - 1 adds by one replica.
+    or_set add(const T& x, const Replica& self) {
+        const std::uint64_t last = context_.max_of(self);
+        if (last == std::numeric_limits<std::uint64_t>::max())
+            throw overflow_error("converge: or_set dot counter overflows");
+        const dot d{self, last + 1};
+        const std::size_t i = lower_bound(x);
+        const bool found = i < entries_.size() && entries_[i].first == x;
+
+        or_set delta;
+        delta.entries_.emplace_back(x, std::vector<dot>{d});
+        if (found)
+            for (const dot& old : entries_[i].second) delta.context_.insert(old);
+        delta.context_.insert(d);
+
+        // Everything that can throw happens before the first change to *this.
+        std::vector<dot> dots{d};
+        context_.reserve_one();
+        if (found) {
+            entries_[i].second = std::move(dots);
+        } else {
+            entry e(x, std::move(dots));
+            entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(i), std::move(e));
+        }
+        context_.insert(d);
+        return delta;
+    }
+
+    /// Removes `x`, as far as this replica has observed it. Returns the delta (the removed
+    /// dots, as context), or an empty set when `x` is absent.
+    or_set remove(const T& x) {
+        const std::size_t i = lower_bound(x);
+        if (i == entries_.size() || !(entries_[i].first == x)) return {};
+        or_set delta;
+        for (const dot& d : entries_[i].second) delta.context_.insert(d);
+        entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+        return delta;
+    }
+
+    [[nodiscard]] bool contains(const T& x) const {
+        const std::size_t i = lower_bound(x);
+        return i < entries_.size() && entries_[i].first == x;
+    }
+
+    /// Number of elements present.
+    [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+
+    /// The elements in increasing order: `for (const auto& page : subscriptions.elements())`.
+    [[nodiscard]] auto elements() const { return std::views::keys(entries_); }
+
+    /// The (element, dots) pairs in element order, for inspection and formatting.
+    [[nodiscard]] const std::vector<entry>& entries() const noexcept { return entries_; }
+    /// The causal context: every dot this state has seen, as runs per replica.
+    [[nodiscard]] const detail::dot_context<Replica>& context() const noexcept { return context_; }
+
+    /// Joins `other`: a dot survives if both sides hold it, or if one side holds it and the
+    /// other has never seen it. Contexts unite.
+    void merge(const or_set& other) {
+        if (&other == this || other.empty()) return;
+        std::vector<entry> out;
+        out.reserve(std::max(entries_.size(), other.entries_.size()));
+        auto a = entries_.begin();
+        auto b = other.entries_.begin();
+        const auto keep = [&out](const T& x, std::vector<dot> dots) {
+            if (!dots.empty()) out.emplace_back(x, std::move(dots));
+        };
+        while (a != entries_.end() || b != other.entries_.end()) {
+            if (b == other.entries_.end() || (a != entries_.end() && a->first < b->first)) {
+                keep(a->first, unseen_by(a->second, other.context_));
+                ++a;
+            } else if (a == entries_.end() || b->first < a->first) {
+                keep(b->first, unseen_by(b->second, context_));
+                ++b;
+            } else {
+                keep(a->first, join_dots(a->second, other.context_, b->second, context_));
+                ++a;
+                ++b;
+            }
+        }
+        auto context = context_;
+        context.merge(other.context_);
+        entries_ = std::move(out);
+        context_ = std::move(context);
+    }
+
+    /// What `peer` lacks: the dots it has not seen, with the elements that carry them, plus the
+    /// removals it has not applied (dots it still holds that *this has seen and dropped).
+    [[nodiscard]] or_set delta_for(const or_set& peer) const {
+        or_set out;
+        out.context_ = context_.minus(peer.context_);
+        auto mine = entries_.begin();
+        for (const auto& [x, dots] : peer.entries_) {
+            while (mine != entries_.end() && mine->first < x) ++mine;
+            const bool shared = mine != entries_.end() && mine->first == x;
+            for (const dot& d : dots) {
+                const bool kept = shared && std::binary_search(mine->second.begin(), mine->second.end(), d);
+                if (!kept && context_.contains(d)) out.context_.insert(d);
+            }
+        }
+        // Every dot of *this that the delta's context names must travel with its element, or
+        // merging the delta would read it as removed.
+        for (const auto& [x, dots] : entries_) {
+            std::vector<dot> named;
+            for (const dot& d : dots)
+                if (out.context_.contains(d)) named.push_back(d);
+            if (!named.empty()) out.entries_.emplace_back(x, std::move(named));
+        }
+        return out;
+    }
+
+    /// True at bottom: no elements and no history.
+    [[nodiscard]] bool empty() const noexcept { return entries_.empty() && context_.empty(); }
+
+    friend bool operator==(const or_set&, const or_set&) = default;
+
+private:
+    friend struct wire<or_set>;
+
+    [[nodiscard]] std::size_t lower_bound(const T& x) const {
+        const auto it = std::lower_bound(entries_.begin(), entries_.end(), x,
+                                         [](const entry& e, const T& k) { return e.first < k; });
+        return static_cast<std::size_t>(it - entries_.begin());
+    }
+
+    static std::vector<dot> unseen_by(const std::vector<dot>& dots, const detail::dot_context<Replica>& context) {
+        std::vector<dot> out;
+        for (const dot& d : dots)
+            if (!context.contains(d)) out.push_back(d);
+        return out;
+    }
+
+    /// The dots of one element held on both sides: those both hold, and those only one side
+    /// holds that the other side never saw. Both inputs are sorted, and so is the result.
+    static std::vector<dot> join_dots(const std::vector<dot>& a, const detail::dot_context<Replica>& a_unseen_in,
+                                      const std::vector<dot>& b, const detail::dot_context<Replica>& b_unseen_in) {
+        std::vector<dot> out;
+        std::size_t i = 0;
+        std::size_t j = 0;
+        while (i < a.size() || j < b.size()) {
+            if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+                if (!a_unseen_in.contains(a[i])) out.push_back(a[i]);
+                ++i;
+            } else if (i == a.size() || b[j] < a[i]) {
+                if (!b_unseen_in.contains(b[j])) out.push_back(b[j]);
+                ++j;
+            } else {
+                out.push_back(a[i]);
+                ++i;
+                ++j;
+            }
+        }
+        return out;
+    }
+
+    std::vector<entry> entries_;  // sorted by element; each holds a sorted, non-empty run of dots
+    detail::dot_context<Replica> context_;
+};
+
+template <class T, class Replica>
+struct wire<or_set<T, Replica>> {
+    using set = or_set<T, Replica>;
+    using dot = typename set::dot;
+    using range = typename detail::dot_context<Replica>::range;
+
+    static constexpr wire_tag tag = wire_tag::or_set;
+
+    /// The context as `count, (replica, first, last - first)*`, then the elements as
+    /// `count, (element, dot count, (replica, counter)*)*`.
+    static void write(detail::byte_writer& w, const set& s) {
+        w.varint(s.context_.ranges().size());
+        for (const range& r : s.context_.ranges()) {
+            codec<Replica>::encode(w, r.replica);
+            w.varint(r.first);
+            w.varint(r.last - r.first);
+        }
+        w.varint(s.entries_.size());
+        for (const auto& [x, dots] : s.entries_) {
+            codec<T>::encode(w, x);
+            w.varint(dots.size());
+            for (const dot& d : dots) {
+                codec<Replica>::encode(w, d.replica);
+                w.varint(d.counter);
+            }
+        }
+    }
+
+    /// Only the canonical form decodes: runs sorted, disjoint and not touching; elements sorted
+    /// and each with sorted dots; every dot inside the context and on one element only.
+    static set read(detail::byte_reader& r) {
+        set s;
+        s.context_ = read_context(r);
+        const std::size_t n = r.count(codec<T>::min_size + 1 + codec<Replica>::min_size + 1);
+        s.entries_.reserve(n);
+        std::vector<dot> all;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t start = r.offset();
+            T x = codec<T>::decode(r);
+            if (!s.entries_.empty() && !(s.entries_.back().first < x)) r.fail(errc::not_canonical, start);
+            const std::size_t count_start = r.offset();
+            const std::size_t k = r.count(codec<Replica>::min_size + 1);
+            if (k == 0) r.fail(errc::zero_entry, count_start);
+            std::vector<dot> dots;
+            dots.reserve(k);
+            for (std::size_t j = 0; j < k; ++j) {
+                const std::size_t dot_start = r.offset();
+                Replica who = codec<Replica>::decode(r);
+                dot d{std::move(who), r.varint()};
+                if ((!dots.empty() && !(dots.back() < d)) || !s.context_.contains(d))
+                    r.fail(errc::not_canonical, dot_start);
+                dots.push_back(d);
+                all.push_back(std::move(d));
+            }
+            s.entries_.emplace_back(std::move(x), std::move(dots));
+        }
+        std::sort(all.begin(), all.end());
+        if (std::adjacent_find(all.begin(), all.end()) != all.end()) r.fail(errc::not_canonical, r.offset());
+        return s;
+    }
+
+private:
+    static detail::dot_context<Replica> read_context(detail::byte_reader& r) {
+        const std::size_t n = r.count(codec<Replica>::min_size + 2);
+        std::vector<range> ranges;
+        ranges.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t start = r.offset();
+            Replica who = codec<Replica>::decode(r);
+            const std::uint64_t first = r.varint();
+            const std::uint64_t extra = r.varint();
+            if (first == 0 || extra > std::numeric_limits<std::uint64_t>::max() - first)
+                r.fail(errc::value_out_of_range, start);
+            range next{std::move(who), first, first + extra};
+            if (!ranges.empty() && !detail::dot_context<Replica>::canonical_after(ranges.back(), next))
+                r.fail(errc::not_canonical, start);
+            ranges.push_back(std::move(next));
+        }
+        return detail::dot_context<Replica>::from_canonical(std::move(ranges));
+    }
+};
+
+}  // namespace converge
