@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "server.hpp"
 
+#include "http_common.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -24,8 +26,6 @@ namespace websocket = beast::websocket;
 namespace json = boost::json;
 using asio::ip::tcp;
 
-namespace {
-
 std::string iso8601(clock::time_point t) {
     if (t == clock::time_point{}) return "1970-01-01T00:00:00Z";
     const std::time_t secs = clock::to_time_t(t);
@@ -40,8 +40,19 @@ std::string count_json(const page_view& v) {
     return json::serialize(json::object{{"count", v.count}, {"updated_at", iso8601(v.updated_at)}});
 }
 
-http_response reply(const http_request& req, http::status status, std::string body,
-                    const char* type = "application/json") {
+std::string count_json(const unread_view& v) {
+    return json::serialize(json::object{{"count", v.count}, {"updated_at", iso8601(v.updated_at)}});
+}
+
+std::string page_message(const std::string& page, const page_view& v) {
+    return json::serialize(json::object{{"page", page}, {"count", v.count}, {"updated_at", iso8601(v.updated_at)}});
+}
+
+std::string user_message(const std::string& user, const unread_view& v) {
+    return json::serialize(json::object{{"user", user}, {"count", v.count}, {"updated_at", iso8601(v.updated_at)}});
+}
+
+http_response reply(const http_request& req, http::status status, std::string body, const char* type) {
     http_response res{status, req.version()};
     res.set(http::field::server, "converge-active-users");
     res.set(http::field::content_type, type);
@@ -55,6 +66,8 @@ http_response reply(const http_request& req, http::status status, std::string bo
 http_response error(const http_request& req, http::status status, const std::string& why) {
     return reply(req, status, json::serialize(json::object{{"error", why}}));
 }
+
+namespace {
 
 /// Parses a JSON object body and returns the string field `key`, or a reason it is missing.
 std::optional<std::string> string_field(const std::string& body, const char* key, std::string& why) {
@@ -90,6 +103,19 @@ std::string live_page(const std::string& page) {
 }
 
 }  // namespace
+
+std::vector<std::string> path_segments(std::string_view target) {
+    if (const auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+    std::vector<std::string> out;
+    if (target.empty() || target[0] != '/') return out;
+    target.remove_prefix(1);
+    for (;;) {
+        const auto slash = target.find('/');
+        out.emplace_back(target.substr(0, slash));
+        if (slash == std::string_view::npos) return out;
+        target.remove_prefix(slash + 1);
+    }
+}
 
 bool valid_page(std::string_view page) {
     if (page.empty() || page.size() > 128) return false;
@@ -133,6 +159,13 @@ asio::awaitable<void> server::http_connection(tcp::socket socket) {
             http_request req = parser.release();
             ++http_requests_;
             if (websocket::is_upgrade(req)) {
+                const auto path = path_segments(req.target());
+                if (req.method() == http::verb::get && path.size() == 3 && path[0] == "users" && path[2] == "live" &&
+                    valid_page(path[1])) {
+                    stream.expires_never();
+                    co_await live_user(std::move(stream), std::move(req), path[1]);
+                    co_return;
+                }
                 const std::string target(req.target());
                 const auto slash = target.find('/', 1);
                 const std::string page = slash == std::string::npos ? "" : target.substr(1, slash - 1);
@@ -163,6 +196,8 @@ asio::awaitable<http_response> server::handle(const http_request& req) {
         if (req.method() != http::verb::get) co_return error(req, http::status::method_not_allowed, "use GET");
         co_return reply(req, http::status::ok, metrics(), "text/plain; version=0.0.4");
     }
+    if (const auto path = path_segments(target); path.size() >= 3 && path[0] == "users")
+        co_return co_await handle_user(req, path);
     const auto slash = target.find('/', 1);
     if (target.size() < 2 || target[0] != '/' || slash == std::string::npos)
         co_return error(req, http::status::not_found, "no such resource");
@@ -184,13 +219,10 @@ asio::awaitable<http_response> server::handle(const http_request& req) {
         if (!pages_.intern(page)) co_return error(req, http::status::service_unavailable, "too many pages");
         const auto [view, gen] = replica_.adjust(page, *action == "increment");
         // Acknowledge only once the adjustment is on disk (group commit with other PUTs).
-        const auto ex = co_await asio::this_coro::executor;
-        asio::steady_timer durable(ex, std::chrono::steady_clock::time_point::max());
-        persister_.when_durable(gen, [&durable, ex] { asio::post(ex, [&durable] { durable.cancel(); }); });
-        boost::system::error_code ignored;
-        co_await durable.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        co_await durable(gen, persister::source::adjustments);
         co_return reply(req, http::status::ok, count_json(view));
     }
+    if (what == "modified") co_return co_await handle_modified(req, page);
     if (what == "heartbeat" || what == "leave") {
         if (req.method() != http::verb::post) co_return error(req, http::status::method_not_allowed, "use POST");
         std::string why;
@@ -210,7 +242,20 @@ asio::awaitable<http_response> server::handle(const http_request& req) {
 asio::awaitable<void> server::live(beast::tcp_stream stream, http_request req, std::string page) {
     const auto id = pages_.intern(page);
     if (!id) co_return;
-    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    ws_stream ws(std::move(stream));
+    if (!co_await accept_live(ws, req)) co_return;
+    auto sub = std::make_shared<subscriber>(co_await asio::this_coro::executor);
+    const auto hint = reinterpret_cast<std::uintptr_t>(sub.get());
+    sessions_.adjust(*id, +1, hint);
+    subscribe(subscribers_, page, sub);
+    sub->latest = page_message(page, replica_.view(page));
+    sub->dirty = true;
+    co_await pump(ws, sub);
+    unsubscribe(subscribers_, page, sub);
+    sessions_.adjust(*id, -1, hint);
+}
+
+asio::awaitable<bool> server::accept_live(ws_stream& ws, const http_request& req) {
     websocket::stream_base::timeout timeout{};
     timeout.handshake_timeout = std::chrono::seconds(10);
     // No frame (a pong counts) for the expiry time ends the session, as a missed heartbeat does.
@@ -221,16 +266,13 @@ asio::awaitable<void> server::live(beast::tcp_stream stream, http_request req, s
     try {
         co_await ws.async_accept(req, asio::use_awaitable);
     } catch (const std::exception&) {
-        co_return;
+        co_return false;
     }
-    const auto ex = co_await asio::this_coro::executor;
-    auto sub = std::make_shared<subscriber>(ex);
-    const auto hint = reinterpret_cast<std::uintptr_t>(sub.get());
-    sessions_.adjust(*id, +1, hint);
-    subscribe(page, sub);
-    sub->latest = replica_.view(page);
-    sub->dirty = true;
+    co_return true;
+}
 
+asio::awaitable<void> server::pump(ws_stream& ws, std::shared_ptr<subscriber> sub) {
+    const auto ex = co_await asio::this_coro::executor;
     // The reader only drains client frames (and lets Beast answer control frames); when it ends,
     // the session is over.
     bool reader_done = false;
@@ -253,8 +295,7 @@ asio::awaitable<void> server::live(beast::tcp_stream stream, http_request req, s
     while (!sub->closed) {
         if (sub->dirty) {
             sub->dirty = false;
-            const std::string msg = json::serialize(json::object{
-                {"page", page}, {"count", sub->latest.count}, {"updated_at", iso8601(sub->latest.updated_at)}});
+            const std::string msg = sub->latest;  // a copy: a push may replace it during the write
             co_await ws.async_write(asio::buffer(msg), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) break;
             continue;
@@ -263,10 +304,8 @@ asio::awaitable<void> server::live(beast::tcp_stream stream, http_request req, s
         co_await sub->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         ec = {};
     }
-    unsubscribe(page, sub);
-    sessions_.adjust(*id, -1, hint);
     if (!reader_done) {
-        // Stop the reader and wait for it: it uses `ws`, which lives in this frame.
+        // Stop the reader and wait for it: it uses `ws`, which lives in the caller's frame.
         beast::get_lowest_layer(ws).socket().close(ec);
         while (!reader_done) {
             sub->wake.expires_at(std::chrono::steady_clock::time_point::max());
@@ -275,17 +314,25 @@ asio::awaitable<void> server::live(beast::tcp_stream stream, http_request req, s
     }
 }
 
-void server::subscribe(const std::string& page, const std::shared_ptr<subscriber>& s) {
-    std::lock_guard lock(subscribers_mutex_);
-    subscribers_[page].insert(s);
+asio::awaitable<void> server::durable(std::uint64_t gen, persister::source from) {
+    const auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer done(ex, std::chrono::steady_clock::time_point::max());
+    persister_.when_durable(gen, [&done, ex] { asio::post(ex, [&done] { done.cancel(); }); }, from);
+    boost::system::error_code ignored;
+    co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
-void server::unsubscribe(const std::string& page, const std::shared_ptr<subscriber>& s) {
+void server::subscribe(listeners& to, const std::string& key, const std::shared_ptr<subscriber>& s) {
     std::lock_guard lock(subscribers_mutex_);
-    const auto it = subscribers_.find(page);
-    if (it == subscribers_.end()) return;
+    to[key].insert(s);
+}
+
+void server::unsubscribe(listeners& from, const std::string& key, const std::shared_ptr<subscriber>& s) {
+    std::lock_guard lock(subscribers_mutex_);
+    const auto it = from.find(key);
+    if (it == from.end()) return;
     it->second.erase(s);
-    if (it->second.empty()) subscribers_.erase(it);
+    if (it->second.empty()) from.erase(it);
 }
 
 }  // namespace active_users

@@ -1,4 +1,4 @@
-// Snapshot files: "CVAU" magic, incarnation, converge encoding of the adjustments; atomic replace.
+// Snapshot files: "CVAU" (incarnation, adjustments) and "CVNT" (notification states); atomic replace.
 // SPDX-License-Identifier: MIT
 #include "persistence.hpp"
 
@@ -22,6 +22,7 @@ namespace active_users {
 namespace {
 
 constexpr std::array<char, 4> magic{'C', 'V', 'A', 'U'};
+constexpr std::array<char, 4> notes_magic{'C', 'V', 'N', 'T'};
 
 [[noreturn]] void fail(const std::string& what) {
     throw std::runtime_error(what + ": " + std::strerror(errno));
@@ -39,6 +40,48 @@ void write_all(int fd, const std::byte* p, std::size_t n, const std::string& pat
     }
 }
 
+std::vector<char> read_file(const std::string& path, bool& found) {
+    std::ifstream in(path, std::ios::binary);
+    found = static_cast<bool>(in);
+    if (!found) return {};
+    return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void put_u64(std::vector<std::byte>& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
+}
+
+/// One length-prefixed state of the notifications file; advances `at` past it.
+template <class State>
+State read_section(std::span<const std::byte> in, std::size_t& at, const std::string& path) {
+    if (in.size() - at < 8) throw std::runtime_error(path + ": truncated");
+    std::uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n |= std::to_integer<std::uint64_t>(in[at + static_cast<std::size_t>(i)]) << (8 * i);
+    at += 8;
+    if (n > in.size() - at) throw std::runtime_error(path + ": truncated");
+    auto decoded = converge::decode<State>(in.subspan(at, static_cast<std::size_t>(n)));
+    if (!decoded) throw std::runtime_error(path + ": " + decoded.error().message());
+    at += static_cast<std::size_t>(n);
+    return std::move(*decoded);
+}
+
+notification_states load_notes(const std::string& dir) {
+    const std::string path = dir + "/notifications";
+    bool found = false;
+    const std::vector<char> raw = read_file(path, found);
+    if (!found) return {};
+    if (raw.size() < 4 || !std::equal(notes_magic.begin(), notes_magic.end(), raw.begin()))
+        throw std::runtime_error(path + ": not a converge-active-users notifications snapshot");
+    const auto body = std::as_bytes(std::span(raw)).subspan(4);
+    std::size_t at = 0;
+    notification_states s;
+    s.subscriptions = read_section<subscription_state>(body, at, path);
+    s.modifications = read_section<modification_state>(body, at, path);
+    s.read_marks = read_section<read_mark_state>(body, at, path);
+    if (at != body.size()) throw std::runtime_error(path + ": trailing bytes");
+    return s;
+}
+
 }  // namespace
 
 std::optional<snapshot> load_snapshot(const std::string& dir) {
@@ -54,10 +97,11 @@ std::optional<snapshot> load_snapshot(const std::string& dir) {
     auto decoded = converge::decode<adjustment_state>(body);
     if (!decoded) throw std::runtime_error(path + ": " + decoded.error().message());
     s.adjustments = std::move(*decoded);
+    s.notes = load_notes(dir);
     return s;
 }
 
-persister::persister(std::string dir, replica& r) : dir_(std::move(dir)), replica_(r) {
+persister::persister(std::string dir, replica& r, notifications* n) : dir_(std::move(dir)), replica_(r), notes_(n) {
     if (!dir_.empty()) thread_ = std::thread([this] { run(); });
 }
 
@@ -70,18 +114,19 @@ persister::~persister() {
     if (thread_.joinable()) thread_.join();
 }
 
-void persister::when_durable(std::uint64_t gen, std::function<void()> done) {
-    if (dir_.empty()) {
+void persister::when_durable(std::uint64_t gen, std::function<void()> done, source from) {
+    if (dir_.empty() || (from == source::notifications && notes_ == nullptr)) {
         done();
         return;
     }
     {
         std::lock_guard lock(mutex_);
-        if (gen <= durable_) {
+        const bool notes = from == source::notifications;
+        if (gen <= (notes ? notes_durable_ : durable_)) {
             done();
             return;
         }
-        waiting_.emplace(gen, std::move(done));
+        (notes ? waiting_notes_ : waiting_).emplace(gen, std::move(done));
     }
     wake_.notify_one();
 }
@@ -97,13 +142,24 @@ void persister::run() {
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stop_ || first || !waiting_.empty(); });
-            if (stop_ && waiting_.empty()) return;
+            wake_.wait(lock, [&] { return stop_ || first || !waiting_.empty() || !waiting_notes_.empty(); });
+            if (stop_ && waiting_.empty() && waiting_notes_.empty()) return;
         }
+        const bool all = first;
         first = false;
         const auto [state, gen] = replica_.adjustments_snapshot();
+        std::optional<std::pair<notification_states, std::uint64_t>> notes;
+        if (notes_ != nullptr) notes = notes_->snapshot();
+        const std::uint64_t notes_gen = notes ? notes->second : 0;
         try {
-            write(state, replica_.incarnation());
+            bool adjustments_due = all, notes_due = all;
+            {
+                std::lock_guard lock(mutex_);
+                adjustments_due = adjustments_due || gen > durable_;
+                notes_due = notes_due || notes_gen > notes_durable_;
+            }
+            if (adjustments_due) write(state, replica_.incarnation());
+            if (notes && notes_due) write_notes(notes->first);
         } catch (const std::exception& e) {
             // Nothing is acknowledged until a write succeeds; say why and try again.
             std::fprintf(stderr, "converge-active-users: snapshot failed: %s; retrying\n", e.what());
@@ -111,14 +167,17 @@ void persister::run() {
             first = true;
             continue;
         }
-        std::multimap<std::uint64_t, std::function<void()>> ready;
+        waiters ready;
         {
             std::lock_guard lock(mutex_);
             durable_ = std::max(durable_, gen);
+            notes_durable_ = std::max(notes_durable_, notes_gen);
             ++written_;
-            const auto end = waiting_.upper_bound(durable_);
-            ready.insert(waiting_.begin(), end);
-            waiting_.erase(waiting_.begin(), end);
+            for (auto [w, upto] : {std::pair{&waiting_, durable_}, std::pair{&waiting_notes_, notes_durable_}}) {
+                const auto end = w->upper_bound(upto);
+                ready.insert(w->begin(), end);
+                w->erase(w->begin(), end);
+            }
         }
         for (auto& [g, done] : ready) done();
     }
@@ -127,10 +186,28 @@ void persister::run() {
 void persister::write(const adjustment_state& s, std::uint64_t incarnation) {
     std::vector<std::byte> bytes;
     for (const char c : magic) bytes.push_back(static_cast<std::byte>(c));
-    for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<std::byte>(incarnation >> (8 * i)));
+    put_u64(bytes, incarnation);
     converge::encode_to(s, bytes);
-    const std::string tmp = dir_ + "/snapshot.tmp";
-    const std::string path = dir_ + "/snapshot";
+    replace("snapshot", bytes);
+}
+
+void persister::write_notes(const notification_states& s) {
+    std::vector<std::byte> bytes;
+    for (const char c : notes_magic) bytes.push_back(static_cast<std::byte>(c));
+    const auto section = [&](const auto& state) {
+        const auto encoded = converge::encode(state);
+        put_u64(bytes, encoded.size());
+        bytes.insert(bytes.end(), encoded.begin(), encoded.end());
+    };
+    section(s.subscriptions);
+    section(s.modifications);
+    section(s.read_marks);
+    replace("notifications", bytes);
+}
+
+void persister::replace(const std::string& name, const std::vector<std::byte>& bytes) {
+    const std::string tmp = dir_ + "/" + name + ".tmp";
+    const std::string path = dir_ + "/" + name;
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail("open " + tmp);
     write_all(fd, bytes.data(), bytes.size(), tmp);

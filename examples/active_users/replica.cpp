@@ -18,15 +18,15 @@ std::uint64_t fresh_incarnation() {
     return x;
 }
 
-/// Hostile peers with the secret aside, a message is bounded by what a cluster can hold.
+}  // namespace
+
 converge::decode_limits wire_limits() {
+    // Hostile peers with the secret aside, a message is bounded by what a cluster can hold.
     converge::decode_limits l;
     l.max_bytes = std::size_t{16} << 20;
     l.max_string_bytes = 128;
     return l;
 }
-
-}  // namespace
 
 replica::replica(std::uint32_t id, adjustment_state restored, std::optional<std::uint64_t> previous_incarnation)
     : id_(id),
@@ -110,10 +110,14 @@ bool replica::receive(std::uint32_t peer, channel c, std::span<const std::byte> 
             for (const auto& [page, counter] : news) touch(page);
         });
     }
-    return take(presence_, peer, bytes, error, [&](const presence_state& news) {
-        touch_all_presence(news);
-        if (presence_.state().is_retired(incarnation_)) rejoin();
-    });
+    if (c == channel::presence) {
+        return take(presence_, peer, bytes, error, [&](const presence_state& news) {
+            touch_all_presence(news);
+            if (presence_.state().is_retired(incarnation_)) rejoin();
+        });
+    }
+    error = "channel " + std::to_string(static_cast<int>(c)) + " is not the viewer counts'";
+    return false;
 }
 
 void replica::connected(std::uint32_t peer) {

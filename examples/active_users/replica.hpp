@@ -3,6 +3,7 @@
 #pragma once
 
 #include <converge/anti_entropy.hpp>
+#include <converge/decode_limits.hpp>
 #include <converge/g_map.hpp>
 #include <converge/pn_counter.hpp>
 #include <converge/retirable_counter_map.hpp>
@@ -25,8 +26,12 @@ using presence_state = converge::retirable_counter_map<std::string, std::uint64_
 /// PUT adjustments per page, one entry per incarnation: lasting, never retired.
 using adjustment_state = converge::g_map<std::string, converge::pn_counter<std::uint64_t>>;
 
-/// The two replicated states travel as two channels of the same link.
-enum class channel : std::uint8_t { presence = 1, adjustments = 2 };
+/// Each replicated state travels as its own channel of the same link: the viewer counts here,
+/// the unread notifications (notifications.hpp) on channels 3 to 5.
+enum class channel : std::uint8_t { presence = 1, adjustments = 2, subscriptions = 3, modifications = 4, read_marks = 5 };
+
+/// Bounds on what one replication message may hold (the same for every channel).
+converge::decode_limits wire_limits();
 
 using clock = std::chrono::system_clock;
 

@@ -84,7 +84,7 @@ std::optional<frame> open_frame(const std::string& secret, std::span<const std::
         return std::nullopt;
     }
     const auto ch = std::to_integer<std::uint8_t>(body[1]);
-    if (ch != static_cast<std::uint8_t>(channel::presence) && ch != static_cast<std::uint8_t>(channel::adjustments)) {
+    if (ch < static_cast<std::uint8_t>(channel::presence) || ch > static_cast<std::uint8_t>(channel::read_marks)) {
         error = "unknown channel " + std::to_string(ch);
         return std::nullopt;
     }
@@ -96,7 +96,8 @@ std::optional<frame> open_frame(const std::string& secret, std::span<const std::
     return f;
 }
 
-replication::replication(asio::io_context& io, const options& o, replica& r) : io_(io), opts_(o), replica_(r) {}
+replication::replication(asio::io_context& io, const options& o, replica& r, notifications& n)
+    : io_(io), opts_(o), replica_(r), notifications_(n) {}
 
 void replication::start() {
     asio::co_spawn(io_, accept_loop(), asio::detached);
@@ -145,7 +146,10 @@ asio::awaitable<void> replication::inbound(tcp::socket socket) {
                 const std::uint64_t now = now_ms();
                 stats_.lag_seconds[f->sender] = now > f->sent_ms ? static_cast<double>(now - f->sent_ms) / 1000.0 : 0.0;
             }
-            if (!replica_.receive(f->sender, f->ch, f->payload, error)) {
+            const bool counts = f->ch == channel::presence || f->ch == channel::adjustments;
+            const bool ok = counts ? replica_.receive(f->sender, f->ch, f->payload, error)
+                                   : notifications_.receive(f->sender, f->ch, f->payload, error);
+            if (!ok) {
                 ++stats_.frames_rejected;
                 std::fprintf(stderr, "replication: message from replica %u rejected: %s; closing link\n", f->sender,
                              error.c_str());
@@ -170,9 +174,13 @@ asio::awaitable<void> replication::outbound(peer_address peer) {
             socket.set_option(tcp::no_delay(true));
             backoff = std::chrono::milliseconds(100);
             replica_.connected(peer.id);  // the first message on a new link is the full state
+            notifications_.connected(peer.id);
             for (;;) {
-                for (const channel ch : {channel::presence, channel::adjustments}) {
-                    frame f{ch, opts_.id, now_ms(), replica_.message_for(peer.id, ch)};
+                for (const channel ch : {channel::presence, channel::adjustments, channel::subscriptions,
+                                         channel::modifications, channel::read_marks}) {
+                    const bool counts = ch == channel::presence || ch == channel::adjustments;
+                    frame f{ch, opts_.id, now_ms(),
+                            counts ? replica_.message_for(peer.id, ch) : notifications_.message_for(peer.id, ch)};
                     const auto bytes = seal_frame(opts_.secret, f);
                     co_await asio::async_write(socket, asio::buffer(bytes), asio::use_awaitable);
                     stats_.bytes_sent += bytes.size();
@@ -182,6 +190,7 @@ asio::awaitable<void> replication::outbound(peer_address peer) {
             }
         } catch (const std::exception&) {
             replica_.disconnected(peer.id);
+            notifications_.disconnected(peer.id);
         }
         timer.expires_after(backoff);
         co_await timer.async_wait(asio::use_awaitable);

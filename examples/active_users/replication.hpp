@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "notifications.hpp"
 #include "options.hpp"
 #include "replica.hpp"
 
@@ -49,11 +50,11 @@ struct replication_stats {
     std::map<std::uint32_t, double> lag_seconds;  ///< per peer, at its last frame
 };
 
-/// Listens for peers' frames and keeps one outbound link per configured peer, pushing both
-/// channels every interval and reconnecting with backoff.
+/// Listens for peers' frames and keeps one outbound link per configured peer, pushing every
+/// channel (viewer counts and notifications) every interval and reconnecting with backoff.
 class replication {
 public:
-    replication(boost::asio::io_context& io, const options& o, replica& r);
+    replication(boost::asio::io_context& io, const options& o, replica& r, notifications& n);
     void start();
     replication_stats& stats() noexcept { return stats_; }
 
@@ -65,6 +66,7 @@ private:
     boost::asio::io_context& io_;
     const options& opts_;
     replica& replica_;
+    notifications& notifications_;
     replication_stats stats_;
 };
 

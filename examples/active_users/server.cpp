@@ -2,11 +2,14 @@
 // SPDX-License-Identifier: MIT
 #include "server.hpp"
 
+#include "http_common.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 namespace active_users {
@@ -38,8 +41,9 @@ server::server(asio::io_context& io, options o, std::optional<snapshot> restored
       opts_(std::move(o)),
       replica_(opts_.id, restored ? std::move(restored->adjustments) : adjustment_state{},
                restored ? std::optional<std::uint64_t>(restored->incarnation) : std::nullopt),
-      persister_(opts_.data_dir, replica_),
-      replication_(io, opts_, replica_) {}
+      notifications_(restored ? std::move(restored->notes) : notification_states{}),
+      persister_(opts_.data_dir, replica_, &notifications_),
+      replication_(io, opts_, replica_, notifications_) {}
 
 void server::start() {
     tcp::acceptor acceptor(io_);
@@ -80,20 +84,28 @@ void server::fold() {
 }
 
 void server::push() {
-    const auto changed = replica_.take_changed();
-    if (changed.empty()) return;
-    std::lock_guard lock(subscribers_mutex_);
-    for (const std::string& page : changed) {
-        const auto it = subscribers_.find(page);
-        if (it == subscribers_.end()) continue;
-        const page_view v = replica_.view(page);
-        for (const auto& sub : it->second) {
-            asio::post(sub->wake.get_executor(), [sub, v] {
-                sub->latest = v;
+    const auto pages = replica_.take_changed();
+    auto users = notifications_.take_changed();
+    if (pages.empty() && users.empty()) return;
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    const auto send = [](const std::unordered_set<std::shared_ptr<subscriber>>& subs, const std::string& msg) {
+        for (const auto& sub : subs) {
+            asio::post(sub->wake.get_executor(), [sub, msg] {
+                sub->latest = msg;
                 sub->dirty = true;
                 sub->wake.cancel();
             });
         }
+    };
+    std::lock_guard lock(subscribers_mutex_);
+    for (const std::string& page : pages) {
+        if (const auto it = subscribers_.find(page); it != subscribers_.end())
+            send(it->second, page_message(page, replica_.view(page)));
+    }
+    for (const std::string& user : users) {
+        if (const auto it = user_subscribers_.find(user); it != user_subscribers_.end())
+            send(it->second, user_message(user, notifications_.unread(user)));
     }
 }
 
@@ -106,6 +118,7 @@ void server::retire() {
 
 std::string server::metrics() {
     const replica::stats s = replica_.statistics();
+    const notifications::stats n = notifications_.statistics();
     replication_stats& r = replication_.stats();
     std::ostringstream out;
     out << "# HELP converge_sessions Live viewer sessions held by this replica.\n"
@@ -118,7 +131,7 @@ std::string server::metrics() {
            "# TYPE converge_merges_total counter\n"
         << "converge_merges_total " << s.merges << "\n"
         << "# TYPE converge_rejected_messages_total counter\n"
-        << "converge_rejected_messages_total " << s.rejected + r.frames_rejected.load() << "\n"
+        << "converge_rejected_messages_total " << s.rejected + n.rejected + r.frames_rejected.load() << "\n"
         << "# TYPE converge_frames_received_total counter\n"
         << "converge_frames_received_total " << r.frames_received.load() << "\n"
         << "# HELP converge_replication_bytes_sent_total Bytes of replication frames sent.\n"
@@ -140,7 +153,22 @@ std::string server::metrics() {
         << "# TYPE converge_http_requests_total counter\n"
         << "converge_http_requests_total " << http_requests_.load() << "\n"
         << "# TYPE converge_snapshots_written_total counter\n"
-        << "converge_snapshots_written_total " << persister_.snapshots_written() << "\n";
+        << "converge_snapshots_written_total " << persister_.snapshots_written() << "\n"
+        << "# HELP converge_notification_users Users with subscriptions or read marks known here.\n"
+           "# TYPE converge_notification_users gauge\n"
+        << "converge_notification_users " << n.users << "\n"
+        << "# HELP converge_notification_pages Pages with modifications known here.\n"
+           "# TYPE converge_notification_pages gauge\n"
+        << "converge_notification_pages " << n.pages << "\n"
+        << "# HELP converge_notification_merges_total Notification messages that brought news.\n"
+           "# TYPE converge_notification_merges_total counter\n"
+        << "converge_notification_merges_total " << n.merges << "\n"
+        << "# HELP converge_notification_rejected_total Notification messages that failed to decode.\n"
+           "# TYPE converge_notification_rejected_total counter\n"
+        << "converge_notification_rejected_total " << n.rejected << "\n"
+        << "# HELP converge_notification_writes_total Subscribes, unsubscribes, reads and modifications made here.\n"
+           "# TYPE converge_notification_writes_total counter\n"
+        << "converge_notification_writes_total " << n.local_writes << "\n";
     return out.str();
 }
 

@@ -1,0 +1,148 @@
+// Unread notifications: subscriptions, page modifications and read marks, replicated as three CRDTs.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "replica.hpp"
+
+#include <converge/anti_entropy.hpp>
+#include <converge/g_counter.hpp>
+#include <converge/g_map.hpp>
+#include <converge/max_register.hpp>
+#include <converge/or_set.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace active_users {
+
+/// Pages each user subscribes to: an add-wins observed-remove set per user, its dots written
+/// under this process's writer id.
+using subscription_state = converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>;
+/// How many times each page was modified: a grow-only counter per page, one entry per writer id.
+using modification_state = converge::g_map<std::string, converge::g_counter<std::uint64_t>>;
+/// Up to which modification count each user has read each page: join = max.
+using read_mark_state =
+    converge::g_map<std::string, converge::g_map<std::string, converge::max_register<std::uint64_t>>>;
+
+/// The three states together: what a snapshot holds.
+struct notification_states {
+    subscription_state subscriptions;
+    modification_state modifications;
+    read_mark_state read_marks;
+    friend bool operator==(const notification_states&, const notification_states&) = default;
+};
+
+/// What GET /users/:user/unread answers.
+struct unread_view {
+    std::uint64_t count = 0;
+    clock::time_point updated_at{};
+};
+
+/// Thread-safe (one mutex of its own, apart from the replica's). A user's unread count is, over
+/// the pages the user subscribes to, the sum of max(0, modifications(page) - read mark(user,
+/// page)). Subscribing raises the mark to the page's count as this replica knows it, so a new
+/// subscriber starts at 0 for that page; reading raises it the same way. Counts only grow and
+/// marks are maxima, so a modification concurrent with a read stays unread and none is counted
+/// twice. Local writes go under a random 64-bit writer id drawn when the object is made (each
+/// process run), so or_set dots and counter entries never collide between runs.
+class notifications {
+public:
+    static constexpr std::size_t max_users = 1'000'000;
+    static constexpr std::size_t max_pages = 1'000'000;
+
+    /// `writer` 0 draws a random one.
+    explicit notifications(notification_states restored = {}, std::uint64_t writer = 0);
+
+    [[nodiscard]] std::uint64_t writer() const noexcept { return writer_; }
+
+    enum class status { ok, not_subscribed, full };
+    /// A local write's outcome: the user's unread after it, and the generation to persist before
+    /// acknowledging it (see persister).
+    struct outcome {
+        status result = status::ok;
+        unread_view view;
+        std::uint64_t generation = 0;
+    };
+
+    /// Subscribes `user` to `page` (again: add-wins against a concurrent unsubscribe). A user not
+    /// yet subscribed here starts with the page read up to its current count.
+    outcome subscribe(const std::string& user, const std::string& page);
+    /// Unsubscribes (a no-op when not subscribed). The read mark stays; a later subscribe raises it.
+    outcome unsubscribe(const std::string& user, const std::string& page);
+    /// Marks every page `user` subscribes to as read up to its current count.
+    outcome read_all(const std::string& user);
+    /// Marks one page as read; not_subscribed (nothing changed) when the user does not subscribe
+    /// to it on this replica.
+    outcome read(const std::string& user, const std::string& page);
+
+    /// A page was modified: +1 on its counter. Returns its new count and the generation, or
+    /// nullopt when the page is new and max_pages are known.
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> modify(const std::string& page);
+
+    [[nodiscard]] unread_view unread(const std::string& user) const;
+    [[nodiscard]] std::uint64_t modifications(const std::string& page) const;
+
+    /// The encoded sync_message for `peer` on one of the three notification channels.
+    [[nodiscard]] std::vector<std::byte> message_for(std::uint32_t peer, channel c);
+    /// Decodes and merges; false (and nothing changed) on bad bytes or a foreign channel, with
+    /// the reason in `error`.
+    bool receive(std::uint32_t peer, channel c, std::span<const std::byte> bytes, std::string& error);
+    void connected(std::uint32_t peer);
+    void disconnected(std::uint32_t peer);
+
+    /// Users whose unread count changed since the last call.
+    std::vector<std::string> take_changed();
+
+    /// For the snapshot: the states and the generation they include.
+    [[nodiscard]] std::pair<notification_states, std::uint64_t> snapshot() const;
+
+    struct stats {
+        std::size_t users = 0;          ///< users with subscriptions or marks known here
+        std::size_t pages = 0;          ///< pages with modifications
+        std::uint64_t merges = 0;       ///< messages that brought news
+        std::uint64_t rejected = 0;     ///< messages that failed to decode
+        std::uint64_t local_writes = 0; ///< subscribes, unsubscribes, reads and modifications here
+    };
+    [[nodiscard]] stats statistics() const;
+
+    /// The three channels, in the order replication pushes them.
+    static constexpr channel channels[] = {channel::subscriptions, channel::modifications, channel::read_marks};
+
+private:
+    using subscription_sync = converge::anti_entropy<subscription_state, std::uint32_t>;
+    using modification_sync = converge::anti_entropy<modification_state, std::uint32_t>;
+    using read_mark_sync = converge::anti_entropy<read_mark_state, std::uint32_t>;
+
+    template <class Sync, class OnNews>
+    bool take(Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes, std::string& error, OnNews on_news);
+    [[nodiscard]] bool subscribed(const std::string& user, const std::string& page) const;
+    [[nodiscard]] std::uint64_t count_of(const std::string& page) const;
+    [[nodiscard]] std::uint64_t unread_of(const std::string& user) const;
+    bool raise_mark(const std::string& user, const std::string& page);
+    outcome done(const std::string& user, bool wrote);
+    void subscriptions_changed(const std::string& user);
+    void page_changed(const std::string& page);
+    void touch(const std::string& user);
+
+    mutable std::mutex mutex_;
+    std::uint64_t writer_;
+    subscription_sync subscriptions_;
+    modification_sync modifications_;
+    read_mark_sync read_marks_;
+    std::uint64_t generation_ = 0;
+    /// Who subscribes to each page (from the subscription state), so a modification learned from
+    /// a peer touches exactly the users whose count it can change.
+    std::unordered_map<std::string, std::unordered_set<std::string>> subscribers_of_;
+    std::unordered_map<std::string, std::vector<std::string>> pages_of_;
+    std::unordered_map<std::string, unread_view> views_;
+    std::vector<std::string> changed_;
+    stats stats_;
+};
+
+}  // namespace active_users
