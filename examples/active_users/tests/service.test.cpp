@@ -1,6 +1,7 @@
-// The service's parts in-process: flags, frames, the session table, replicas, snapshots.
+// The service's parts in-process: flags, frames, the session table, replicas, notifications, snapshots.
 // SPDX-License-Identifier: MIT
 #define CATCH_CONFIG_MAIN
+#include "notifications.hpp"
 #include "options.hpp"
 #include "persistence.hpp"
 #include "replica.hpp"
@@ -79,6 +80,16 @@ TEST_CASE("a sealed frame opens only with the same secret and unaltered bytes", 
     CHECK_FALSE(open_frame(secret, std::span(sealed_odd).subspan(4, sealed_odd.size() - 4 - mac_size),
                            std::span(sealed_odd).last(mac_size), error));
     CHECK(error == "unknown channel 9");
+
+    // The notification channels are 3 to 5; 6 is unknown.
+    for (const int ch : {3, 4, 5, 6}) {
+        frame n = f;
+        n.ch = static_cast<channel>(ch);
+        const auto sealed_n = seal_frame(secret, n);
+        const auto opened_n = open_frame(secret, std::span(sealed_n).subspan(4, sealed_n.size() - 4 - mac_size),
+                                         std::span(sealed_n).last(mac_size), error);
+        CHECK(static_cast<bool>(opened_n) == (ch != 6));
+    }
 }
 
 TEST_CASE("the session table counts joins, leaves and expiries as net changes per page", "[sessions]") {
@@ -182,5 +193,186 @@ TEST_CASE("snapshots survive a restart, and a damaged snapshot is refused, not i
 
     std::ofstream(dir / "snapshot", std::ios::binary | std::ios::trunc) << "CVAU\x01\x02\x03\x04\x05\x06\x07\x08garbage";
     CHECK_THROWS_WITH(load_snapshot(dir.string()), Catch::Contains("snapshot"));
+    std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// Three rounds of every notification channel both ways, as replication does every interval.
+void exchange(notifications& a, notifications& b) {
+    std::string error;
+    for (int round = 0; round < 3; ++round) {
+        for (const channel ch : notifications::channels) {
+            REQUIRE(b.receive(1, ch, a.message_for(2, ch), error));
+            REQUIRE(a.receive(2, ch, b.message_for(1, ch), error));
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a modification concurrent with a read stays unread, and replicas agree on the exact count",
+          "[notifications]") {
+    notifications a, b;
+    CHECK(a.writer() != b.writer());
+    CHECK(a.subscribe("ann", "home").view.count == 0);
+    CHECK(a.subscribe("ann", "news").view.count == 0);
+    exchange(a, b);
+    for (int i = 0; i < 3; ++i) REQUIRE(b.modify("home"));
+    REQUIRE(b.modify("news"));
+    REQUIRE(b.modify("sports"));  // ann does not subscribe to it
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 4);
+    CHECK(b.unread("ann").count == 4);
+
+    // Concurrently: ann reads everything on a (3 + 1 seen there) while b takes two more edits of home.
+    CHECK(a.read_all("ann").view.count == 0);
+    REQUIRE(b.modify("home"));
+    CHECK(b.modify("home")->first == 5);
+    CHECK(b.unread("ann").count == 6);  // b has not heard of the read yet
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 2);  // the two edits a had not seen stay unread
+    CHECK(b.unread("ann").count == 2);
+    CHECK(a.modifications("home") == 5);
+
+    // Both replicas mark the same page read concurrently: the marks join to the larger, nothing
+    // is subtracted twice.
+    CHECK(a.read("ann", "home").view.count == 0);
+    CHECK(b.read("ann", "home").view.count == 0);
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 0);
+    CHECK(b.unread("ann").count == 0);
+
+    // Reading a page one does not subscribe to changes nothing.
+    const auto before = a.snapshot().first;
+    CHECK(a.read("ann", "sports").result == notifications::status::not_subscribed);
+    CHECK(a.read("bob", "home").result == notifications::status::not_subscribed);
+    CHECK(a.snapshot().first == before);
+}
+
+TEST_CASE("unsubscribe then resubscribe starts fresh, and a subscribe wins over a concurrent unsubscribe",
+          "[notifications]") {
+    notifications a, b;
+    a.subscribe("ann", "home");
+    exchange(a, b);
+    REQUIRE(b.modify("home"));
+    REQUIRE(b.modify("home"));
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 2);
+
+    CHECK(a.unsubscribe("ann", "home").view.count == 0);
+    REQUIRE(b.modify("home"));
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 0);
+    CHECK(b.unread("ann").count == 0);
+    CHECK(a.subscribe("ann", "home").view.count == 0);  // the three edits so far count as read
+    REQUIRE(b.modify("home"));
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 1);
+    CHECK(b.unread("ann").count == 1);
+
+    // a unsubscribes while b (where ann is subscribed) subscribes again: add wins; b's
+    // subscribe did not reset the mark since ann was already subscribed there.
+    a.unsubscribe("ann", "home");
+    CHECK(a.unread("ann").count == 0);
+    CHECK(b.subscribe("ann", "home").view.count == 1);
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 1);
+    CHECK(b.unread("ann").count == 1);
+
+    // Concurrent unsubscribes on both sides: gone everywhere. Unsubscribing twice is a no-op.
+    a.unsubscribe("ann", "home");
+    b.unsubscribe("ann", "home");
+    const auto gen = b.snapshot().second;
+    CHECK(b.unsubscribe("ann", "home").generation == gen);
+    exchange(a, b);
+    REQUIRE(b.modify("home"));
+    exchange(a, b);
+    CHECK(a.unread("ann").count == 0);
+    CHECK(b.unread("ann").count == 0);
+    CHECK(a.snapshot().first == b.snapshot().first);
+}
+
+TEST_CASE("unread changes are reported once per user whose count moved", "[notifications]") {
+    notifications a, b;
+    a.subscribe("ann", "home");
+    a.subscribe("bob", "news");
+    exchange(a, b);
+    a.take_changed();
+    REQUIRE(b.modify("home"));
+    exchange(a, b);
+    const auto changed = a.take_changed();
+    CHECK(changed == std::vector<std::string>{"ann"});  // bob's count did not move
+    CHECK(a.take_changed().empty());
+}
+
+TEST_CASE("notifications reject undecodable or misrouted messages and change nothing", "[notifications]") {
+    notifications a, b;
+    a.subscribe("ann", "home");
+    REQUIRE(a.modify("home"));
+    REQUIRE(b.modify("home"));
+    const auto before = a.snapshot();
+    const auto unread = a.unread("ann").count;
+    std::string error;
+    const std::vector<std::byte> junk{std::byte{0xC7}, std::byte{1}, std::byte{7}, std::byte{0xFF}};
+    for (const channel ch : notifications::channels) {
+        CHECK_FALSE(a.receive(2, ch, junk, error));
+        CHECK(error.find("converge:") == 0);
+    }
+    // A well-formed message of one channel sent on another is a type mismatch.
+    const auto modifications = b.message_for(1, channel::modifications);
+    CHECK_FALSE(a.receive(2, channel::subscriptions, modifications, error));
+    CHECK_FALSE(a.receive(2, channel::read_marks, modifications, error));
+    // The truncated message is refused too, though its prefix is valid.
+    CHECK_FALSE(a.receive(2, channel::modifications, std::span(modifications).first(modifications.size() - 1), error));
+    CHECK_FALSE(a.receive(2, channel::presence, modifications, error));
+    CHECK(a.snapshot() == before);
+    CHECK(a.unread("ann").count == unread);
+    CHECK(a.statistics().rejected == 6);
+    // The intact message still merges.
+    CHECK(a.receive(2, channel::modifications, modifications, error));
+    CHECK(a.modifications("home") == 2);
+}
+
+TEST_CASE("notification snapshots survive a restart under a new writer id", "[persistence][notifications]") {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("converge-notes-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    notification_states saved;
+    std::uint64_t writer = 0;
+    {
+        replica r(1, {}, std::nullopt);
+        notifications n;
+        writer = n.writer();
+        persister p(dir.string(), r, &n);
+        n.subscribe("ann", "home");
+        n.modify("home");
+        const auto gen = n.modify("home")->second;
+        std::mutex m;
+        std::condition_variable cv;
+        bool done = false;
+        p.when_durable(
+            gen,
+            [&] {
+                std::lock_guard lock(m);
+                done = true;
+                cv.notify_one();
+            },
+            persister::source::notifications);
+        std::unique_lock lock(m);
+        REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
+        saved = n.snapshot().first;
+    }
+    const auto restored = load_snapshot(dir.string());
+    REQUIRE(restored);
+    CHECK(restored->notes == saved);
+    notifications again(restored->notes);
+    CHECK(again.writer() != writer);
+    CHECK(again.unread("ann").count == 2);
+    CHECK(again.modify("home")->first == 3);
+
+    std::ofstream(dir / "notifications", std::ios::binary | std::ios::trunc) << "CVNT\x05";
+    CHECK_THROWS_WITH(load_snapshot(dir.string()), Catch::Contains("notifications"));
     std::filesystem::remove_all(dir);
 }
