@@ -5,6 +5,8 @@
 
 Each test starts its own cluster on free ports, checks one promise of the service, and stops it.
 Exit status 0 when every selected test passed."""
+import base64
+import copy
 import http.client
 import json
 import os
@@ -24,8 +26,72 @@ def free_port():
         return s.getsockname()[1]
 
 
+class Link:
+    """A TCP forwarder for one direction of replication (replica i dials j through it), which the
+    test can cut and heal: a partition in which both sides keep serving requests, unlike SIGSTOP."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.cut = threading.Event()
+        self.lock = threading.Lock()
+        self.conns = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.accept_loop, daemon=True).start()
+
+    def accept_loop(self):
+        while True:
+            try:
+                down, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.cut.is_set():
+                down.close()
+                continue
+            try:
+                up = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                down.close()
+                continue
+            with self.lock:
+                self.conns += [down, up]
+            for a, b in ((down, up), (up, down)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    def pipe(self, a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                # Bytes read after the cut are dropped: they were written after it.
+                if not data or self.cut.is_set():
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def set_cut(self, cut):
+        if not cut:
+            self.cut.clear()
+            return
+        self.cut.set()
+        with self.lock:
+            for s in self.conns:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.conns = []
+
+
 class Cluster:
-    def __init__(self, binary, n=3, expiry=30.0, retire_after=2.0):
+    def __init__(self, binary, n=3, expiry=30.0, retire_after=2.0, proxied=False):
         self.binary, self.n = binary, n
         self.expiry, self.retire_after = expiry, retire_after
         self.dir = tempfile.mkdtemp(prefix="converge-cluster-")
@@ -34,6 +100,8 @@ class Cluster:
             f.write("0123456789abcdef-test-secret")
         self.http = {i: free_port() for i in range(1, n + 1)}
         self.repl = {i: free_port() for i in range(1, n + 1)}
+        # With proxied, replica i reaches j through links[(i, j)], so links can be cut.
+        self.links = {(i, j): Link(self.repl[j]) for i in self.repl for j in self.repl if i != j} if proxied else {}
         self.procs = {}
         for i in self.http:
             self.start(i)
@@ -49,7 +117,8 @@ class Cluster:
                 "--data-dir", data, "--threads", "2"]
         for j in self.repl:
             if j != i:
-                args += ["--peer", f"{j}@127.0.0.1:{self.repl[j]}"]
+                port = self.links[(i, j)].port if self.links else self.repl[j]
+                args += ["--peer", f"{j}@127.0.0.1:{port}"]
         log = open(os.path.join(self.dir, f"replica-{i}.log"), "ab")
         self.procs[i] = subprocess.Popen(args, stdout=log, stderr=log)
 
@@ -93,6 +162,21 @@ class Cluster:
                 return
             time.sleep(0.1)
         raise AssertionError(f"page {page}: replicas report {seen}, expected {expected}")
+
+    def partition(self, side_a, side_b):
+        """Cuts every replication link between the two sides, both ways (needs proxied=True)."""
+        for (i, j), link in self.links.items():
+            if (i in side_a and j in side_b) or (i in side_b and j in side_a):
+                link.set_cut(True)
+
+    def heal(self):
+        for link in self.links.values():
+            link.set_cut(False)
+
+    def unread(self, i, user):
+        status, data = self.request(i, "GET", f"/users/{user}/unread")
+        assert status == 200, (status, data)
+        return json.loads(data)["count"]
 
     def stop(self):
         """Stops every replica with SIGTERM; a replica that then exits uncleanly, or whose log
@@ -270,8 +354,238 @@ def test_loadgen_converges(c):
     assert run.returncode == 0 and "converged: every replica equals the truth" in run.stdout, run.stdout + run.stderr
 
 
+class UnreadModel:
+    """What the service promises for unread counts, computed in one process: the state one side
+    of a partition knows. Modifications are a G-Counter (per replica), subscriptions an add-wins
+    observed-remove set (dots), read marks maxima; merge() joins two sides as the CRDTs do."""
+    next_dot = 0
+
+    def __init__(self):
+        self.mods = {}      # page -> {replica: modifications made there}
+        self.dots = {}      # (user, page) -> add dots seen
+        self.removed = {}   # (user, page) -> dots seen removed
+        self.marks = {}     # (user, page) -> read up to this count
+
+    def count(self, page):
+        return sum(self.mods.get(page, {}).values())
+
+    def subscribed(self, user, page):
+        return bool(self.dots.get((user, page), set()) - self.removed.get((user, page), set()))
+
+    def pages(self, user):
+        return sorted(p for (u, p) in self.dots if u == user and self.subscribed(u, p))
+
+    def raise_mark(self, user, page):
+        self.marks[(user, page)] = max(self.marks.get((user, page), 0), self.count(page))
+
+    def modify(self, replica, page):
+        per = self.mods.setdefault(page, {})
+        per[replica] = per.get(replica, 0) + 1
+
+    def subscribe(self, user, page):
+        if not self.subscribed(user, page):
+            self.raise_mark(user, page)
+        UnreadModel.next_dot += 1
+        self.dots.setdefault((user, page), set()).add(UnreadModel.next_dot)
+
+    def unsubscribe(self, user, page):
+        self.removed.setdefault((user, page), set()).update(self.dots.get((user, page), set()))
+
+    def read(self, user, page=None):
+        for p in [page] if page else self.pages(user):
+            self.raise_mark(user, p)
+
+    def unread(self, user):
+        return sum(max(0, self.count(p) - self.marks.get((user, p), 0)) for p in self.pages(user))
+
+    def merge(self, other):
+        out = copy.deepcopy(self)
+        for page, per in other.mods.items():
+            mine = out.mods.setdefault(page, {})
+            for r, n in per.items():
+                mine[r] = max(mine.get(r, 0), n)
+        for key, dots in other.dots.items():
+            out.dots.setdefault(key, set()).update(dots)
+        for key, dots in other.removed.items():
+            out.removed.setdefault(key, set()).update(dots)
+        for key, mark in other.marks.items():
+            out.marks[key] = max(out.marks.get(key, 0), mark)
+        return out
+
+
+def unread_op(c, model, i, op, *args):
+    """Applies one operation on replica i and to the model; the service must accept it."""
+    method, path = {
+        "subscribe": lambda u, p: ("PUT", f"/users/{u}/subscriptions/{p}"),
+        "unsubscribe": lambda u, p: ("DELETE", f"/users/{u}/subscriptions/{p}"),
+        "read": lambda u, p=None: ("POST", f"/users/{u}/read" + (f"/{p}" if p else "")),
+        "modify": lambda p: ("POST", f"/{p}/modified"),
+    }[op](*args)
+    status, data = c.request(i, method, path)
+    assert status == 200, (i, method, path, status, data)
+    if op == "modify":
+        model.modify(i, *args)
+        assert json.loads(data)["modifications"] == model.count(args[0]), (path, data)
+    else:
+        getattr(model, op)(*args)
+
+
+def wait_unread(c, model, users, replicas=None, timeout=10):
+    deadline = time.time() + timeout
+    while True:
+        seen = {(i, u): c.unread(i, u) for i in (replicas or c.http) for u in users}
+        want = {(i, u): model.unread(u) for i in (replicas or c.http) for u in users}
+        if seen == want:
+            return
+        assert time.time() < deadline, f"unread {seen}, the model says {want}"
+        time.sleep(0.05)
+
+
+def test_unread_survives_partition(c):
+    """Subscribe on 1, modify on 2, read on 3; then a partition {1, 3} | {2} during which both
+    sides modify, read, subscribe and unsubscribe; after the heal every replica reports, for each
+    user, the unread count of a single-process model of the same history."""
+    users = ["ann", "bob", "cat"]
+    m = UnreadModel()
+    for user, page in [("ann", "home"), ("ann", "news"), ("bob", "home")]:
+        unread_op(c, m, 1, "subscribe", user, page)
+    wait_unread(c, m, users)
+    for page in ["home", "home", "home", "news"]:
+        unread_op(c, m, 2, "modify", page)
+    wait_unread(c, m, users)
+    unread_op(c, m, 3, "read", "ann", "home")
+    wait_unread(c, m, users)
+    assert [m.unread(u) for u in users] == [1, 3, 0]  # the model agrees with the obvious
+
+    c.partition({1, 3}, {2})
+    a, b = m, copy.deepcopy(m)
+    for op in [("modify", "home"), ("modify", "home"), ("read", "ann"), ("unsubscribe", "bob", "home"),
+               ("subscribe", "cat", "news")]:
+        unread_op(c, a, 1, *op)
+    for op in [("modify", "home"), ("modify", "news"), ("modify", "news"), ("subscribe", "bob", "home"),
+               ("read", "ann", "news"), ("subscribe", "cat", "news")]:
+        unread_op(c, b, 2, *op)
+    wait_unread(c, a, users, replicas=[1, 3])
+    time.sleep(0.3)  # replication keeps trying; nothing may cross the cut
+    wait_unread(c, b, users, replicas=[2], timeout=0)
+    c.heal()
+
+    m = a.merge(b)
+    # Add wins for bob; ann's mark on home is side a's, so side b's edit of home stays unread.
+    assert m.subscribed("bob", "home") and m.unread("ann") == 1, [m.unread(u) for u in users]
+    wait_unread(c, m, users, timeout=15)
+    unread_op(c, m, 3, "read", "bob")
+    unread_op(c, m, 3, "unsubscribe", "ann", "news")
+    unread_op(c, m, 2, "modify", "news")
+    wait_unread(c, m, users)
+
+
+def test_unread_bad_input_changes_nothing(c):
+    """Malformed user or page names, wrong methods and reads of pages not subscribed to get a
+    4xx with a reason and change no state anywhere."""
+    m = UnreadModel()
+    unread_op(c, m, 1, "subscribe", "ann", "home")
+    unread_op(c, m, 2, "modify", "home")
+    wait_unread(c, m, ["ann"])
+    _, before = c.request(1, "GET", "/metrics")
+    bad = [
+        ("PUT", "/users/bad%20user/subscriptions/home"),
+        ("PUT", "/users/ann/subscriptions/bad%20page"),
+        ("PUT", "/users/" + "u" * 129 + "/subscriptions/home"),
+        ("PUT", "/users//subscriptions/home"),
+        ("POST", "/users/ann/subscriptions/home"),
+        ("PUT", "/users/ann/subscriptions/home/x"),
+        ("GET", "/users/ann/read"),
+        ("POST", "/users/ann/read/other"),
+        ("DELETE", "/users/ann/unread"),
+        ("GET", "/users/ann/live"),
+        ("GET", "/users/ann/nothing"),
+        ("GET", "/home/modified"),
+        ("POST", "/bad%20page/modified"),
+    ]
+    for method, path in bad:
+        status, data = c.request(1, method, path)
+        assert 400 <= status < 500 and "error" in json.loads(data), (method, path, status, data)
+    _, after = c.request(1, "GET", "/metrics")
+    writes = [line for line in before.splitlines() if line.startswith("converge_notification_writes_total")]
+    assert writes and writes[0] in after.splitlines(), (writes, after)
+    time.sleep(0.3)
+    wait_unread(c, m, ["ann"], timeout=0)
+    unread_op(c, m, 1, "modify", "home")  # checks the count: no bad request modified the page
+
+
+class WebSocket:
+    """Just enough of a WebSocket client to read the server's pushes (unmasked text frames)."""
+
+    def __init__(self, port, path):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                       f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self.fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def fill(self):
+        chunk = self.s.recv(65536)
+        if not chunk:
+            raise EOFError("the server closed the WebSocket")
+        self.buf += chunk
+
+    def take(self, n):
+        while len(self.buf) < n:
+            self.fill()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def message(self):
+        while True:
+            b0, b1 = self.take(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self.take(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self.take(8))[0]
+            payload = self.take(n)
+            if b0 & 0x0F == 1:
+                return json.loads(payload)
+
+    def until(self, count):
+        """Reads pushes until one carries `count`; fails on a timeout."""
+        seen = []
+        while True:
+            msg = self.message()
+            seen.append(msg["count"])
+            if msg["count"] == count:
+                return msg
+            assert len(seen) < 50, seen
+
+
+def test_unread_is_pushed_live(c):
+    """A WebSocket at /users/:user/live receives the user's unread count when it changes,
+    whichever replica the change came from."""
+    m = UnreadModel()
+    unread_op(c, m, 1, "subscribe", "dan", "home")
+    ws = WebSocket(c.http[3], "/users/dan/live")
+    try:
+        first = ws.message()
+        assert first["user"] == "dan" and first["count"] == 0 and "updated_at" in first, first
+        for _ in range(2):
+            unread_op(c, m, 2, "modify", "home")
+        ws.until(2)
+        wait_unread(c, m, ["dan"])  # replica 1 must know both edits before the read there
+        unread_op(c, m, 1, "read", "dan")
+        pushed = ws.until(0)
+        assert pushed["updated_at"] >= first["updated_at"], pushed
+    finally:
+        ws.s.close()
+
+
 TESTS = {name: fn for name, fn in globals().items() if name.startswith("test_")}
-OPTIONS = {"test_session_expiry": {"expiry": 1.5}, "test_loadgen_converges": {"expiry": 2.0}}
+OPTIONS = {"test_session_expiry": {"expiry": 1.5}, "test_loadgen_converges": {"expiry": 2.0},
+           "test_unread_survives_partition": {"proxied": True}}
 
 
 def main():
