@@ -113,6 +113,10 @@ public:
     /// other has never seen it. Contexts unite.
     void merge(const or_set& other) {
         if (&other == this || other.empty()) return;
+        if (other.entries_.size() <= small_merge_limit && other.entries_.size() * 8 < entries_.size()) {
+            merge_small(other);
+            return;
+        }
         std::vector<entry> out;
         out.reserve(std::max(entries_.size(), other.entries_.size()));
         auto a = entries_.begin();
@@ -171,6 +175,47 @@ public:
 
 private:
     friend struct wire<or_set>;
+    static constexpr std::size_t small_merge_limit = 8;
+
+    /// Merges a delta of a few elements in place: their dots are joined by lookup, and the rest
+    /// of the set is scanned once, without allocating, for dots the delta's context removes.
+    /// (A remove delta names dots, not elements, so the scan cannot be avoided without an index
+    /// from dot to element.) Everything that allocates runs before the first change to *this.
+    void merge_small(const or_set& other) {
+        auto context = context_;
+        context.merge(other.context_);
+        struct joined {
+            std::size_t at;
+            bool found;
+            entry value;
+        };
+        std::vector<joined> plan;
+        plan.reserve(other.entries_.size());
+        for (const auto& [x, dots] : other.entries_) {
+            const std::size_t i = lower_bound(x);
+            const bool found = i < entries_.size() && entries_[i].first == x;
+            plan.push_back({i, found,
+                            entry(x, found ? join_dots(entries_[i].second, other.context_, dots, context_)
+                                           : unseen_by(dots, context_))});
+        }
+        entries_.reserve(entries_.size() + plan.size());
+
+        // From here on nothing allocates: erasing and moving dots and entries does not throw.
+        auto next = plan.begin();
+        for (std::size_t i = 0; i < entries_.size(); ++i) {
+            while (next != plan.end() && next->at < i) ++next;
+            if (next != plan.end() && next->found && next->at == i) continue;
+            std::erase_if(entries_[i].second, [&](const dot& d) { return other.context_.contains(d); });
+        }
+        for (joined& j : plan)
+            if (j.found) entries_[j.at].second = std::move(j.value.second);
+        // Back to front, so that each insert leaves the positions still to come where they were.
+        for (auto j = plan.rbegin(); j != plan.rend(); ++j)
+            if (!j->found && !j->value.second.empty())
+                entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(j->at), std::move(j->value));
+        std::erase_if(entries_, [](const entry& e) { return e.second.empty(); });
+        context_ = std::move(context);
+    }
 
     [[nodiscard]] std::size_t lower_bound(const T& x) const {
         const auto it = std::lower_bound(entries_.begin(), entries_.end(), x,
