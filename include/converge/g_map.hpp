@@ -45,8 +45,7 @@ public:
     template <class Mutate>
     g_map update(const Key& key, Mutate&& mutate) {
         g_map delta;
-        const std::size_t i = lower_bound(key);
-        const bool found = i < entries_.size() && entries_[i].first == key;
+        const auto [i, found] = locate(key);
         if (found) {
             Value d = mutate(entries_[i].second);
             if (entries_[i].second.empty()) entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -62,8 +61,8 @@ public:
 
     /// The value at `key`, or nullptr when the key holds bottom.
     [[nodiscard]] const Value* find(const Key& key) const {
-        const std::size_t i = lower_bound(key);
-        return i < entries_.size() && entries_[i].first == key ? &entries_[i].second : nullptr;
+        const auto [i, found] = locate(key);
+        return found ? &entries_[i].second : nullptr;
     }
 
     /// Joins `other` key by key. A small map (a delta) is merged by lookups; a large one by one
@@ -118,15 +117,22 @@ private:
     template <class K, class R, class C>
     friend class retirable_counter_map;
 
-    [[nodiscard]] std::size_t lower_bound(const Key& key) const {
+    struct slot {
+        std::size_t index;
+        bool found;
+    };
+
+    /// Where `key` is, or where it would be inserted.
+    [[nodiscard]] slot locate(const Key& key) const {
         const auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
                                          [](const entry& e, const Key& k) { return e.first < k; });
-        return static_cast<std::size_t>(it - entries_.begin());
+        const auto i = static_cast<std::size_t>(it - entries_.begin());
+        return {i, i < entries_.size() && entries_[i].first == key};
     }
 
     void merge_at(const Key& key, const Value& v) {
-        const std::size_t i = lower_bound(key);
-        if (i < entries_.size() && entries_[i].first == key) entries_[i].second.merge(v);
+        const auto [i, found] = locate(key);
+        if (found) entries_[i].second.merge(v);
         else entries_.emplace(entries_.begin() + static_cast<std::ptrdiff_t>(i), key, v);
     }
 
