@@ -48,6 +48,19 @@ using gm_pn = g_map<std::string, pn_u32>;
 using rcm_u32 = retirable_counter_map<std::string, std::uint32_t>;
 using rcm_u32_u8 = retirable_counter_map<std::string, std::uint32_t, std::uint8_t>;
 using sm_gc = sync_message<gc_u32>;
+using mr_u64 = max_register<std::uint64_t>;
+using mr_u8 = max_register<std::uint8_t>;
+using mr_str = max_register<std::string>;
+using lww_str = lww_register<std::string, std::string>;
+using lww_str_u32 = lww_register<std::string, std::uint32_t>;
+using lww_str_u8 = lww_register<std::string, std::uint8_t>;
+using lww_u8_u32 = lww_register<std::uint8_t, std::uint32_t>;
+using os_str_u32 = or_set<std::string, std::uint32_t>;
+using os_str_u8 = or_set<std::string, std::uint8_t>;
+using os_u8_u32 = or_set<std::uint8_t, std::uint32_t>;
+using gm_mr = g_map<std::string, mr_u64>;
+using gm_lww = g_map<std::string, lww_str_u32>;
+using gm_os = g_map<std::string, os_str_u32>;
 
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 constexpr auto i64_min = std::numeric_limits<std::int64_t>::min();
@@ -171,6 +184,33 @@ sm_gc doc_sync_message() {
     return m;
 }
 
+mr_u64 doc_max_register() {
+    mr_u64 m;
+    m.raise(300);
+    return m;
+}
+
+lww_str doc_lww_register() {
+    lww_str r;
+    r.assign("Home", 10, "eu-1");
+    r.assign("Start", 10, "us-1");
+    return r;
+}
+
+os_str_u32 doc_or_set() {
+    os_str_u32 one;
+    one.add("news", 1);
+    one.add("home", 1);
+    one.remove("home");
+    os_str_u32 two;
+    const auto news = two.add("news", 2);
+    two.add("tmp", 2);  // this delta never reaches replica 1
+    const auto sport = two.add("sport", 2);
+    one.merge(news);
+    one.merge(sport);
+    return one;
+}
+
 struct wire_example {
     std::string name;
     std::string hex;      // as written in this file and in the doc
@@ -194,6 +234,12 @@ std::vector<wire_example> wire_examples() {
         make_example("retirable_counter_map_str", "c7 01 06 01 07 01 04 68 6f 6d 65 02 01 03 00 02 00 01",
                      doc_retirable_counter_map()),
         make_example("sync_message_g_counter", "c7 01 07 02 ac 02 02 05 00 09 04 01 01 05", doc_sync_message()),
+        make_example("max_register_u64", "c7 01 08 01 ac 02", doc_max_register()),
+        make_example("lww_register_str", "c7 01 09 01 0a 04 75 73 2d 31 05 53 74 61 72 74", doc_lww_register()),
+        make_example("or_set_str_u32",
+                     "c7 01 0a 03 01 01 01 02 01 00 02 03 00 02 04 6e 65 77 73 02 01 01 02 01 "
+                     "05 73 70 6f 72 74 01 02 03",
+                     doc_or_set()),
     };
 }
 
@@ -369,6 +415,13 @@ const std::map<std::string, decoder, std::less<>>& decoders_by_name() {
         {"g_map<string, g_counter<uint32_t>>", decoder_for<gm_gc>()},
         {"retirable_counter_map<string, uint32_t>", decoder_for<rcm_u32>()},
         {"sync_message<g_counter<uint32_t>>", decoder_for<sm_gc>()},
+        {"max_register<uint64_t>", decoder_for<mr_u64>()},
+        {"max_register<uint8_t>", decoder_for<mr_u8>()},
+        {"g_map<string, max_register<uint64_t>>", decoder_for<gm_mr>()},
+        {"lww_register<string, uint32_t>", decoder_for<lww_str_u32>()},
+        {"lww_register<string, uint8_t>", decoder_for<lww_str_u8>()},
+        {"or_set<string, uint32_t>", decoder_for<os_str_u32>()},
+        {"g_map<string, or_set<string, uint32_t>>", decoder_for<gm_os>()},
     };
     return m;
 }
@@ -460,8 +513,12 @@ TEST_CASE("every encoding starts with the magic byte, the format version and the
     CHECK(to_hex(encode(gc_u32{})) == "c7 01 02 00");
     CHECK(to_hex(encode(pn_u32{})) == "c7 01 03 00");
     CHECK(to_hex(encode(gs_u16{})) == "c7 01 04 00");
+    CHECK(to_hex(encode(mr_u64{})) == "c7 01 08 00");
+    CHECK(to_hex(encode(lww_str_u32{})) == "c7 01 09 00");
+    CHECK(to_hex(encode(os_str_u32{})) == "c7 01 0a 00 00");
     // The tag names the CRDT, not its arguments.
     CHECK(to_hex(encode(gc_str{})) == "c7 01 02 00");
+    CHECK(to_hex(encode(mr_str{})) == "c7 01 08 00");
 }
 
 TEST_CASE("varints are minimal little-endian groups of seven bits, at most ten bytes", "[encoding][varint]") {
@@ -700,6 +757,241 @@ TEST_CASE("a sync_message with to < from, bad flags or a payload of another type
     CHECK(rejection<sm_gc>("c7 01 07") == decode_error{errc::truncated, 3});
     // the header's tag is sync_message's own
     CHECK(rejection<sm_gc>("c7 01 02 00") == decode_error{errc::wrong_type, 2});
+}
+
+TEST_CASE("a max_register is a presence byte then the value, and any other presence byte is not_canonical",
+          "[encoding][hostile][max_register]") {
+    CHECK(accepted<mr_u64>("c7 01 08 00").empty());
+    // 0 is a value, not bottom.
+    const auto zero = accepted<mr_u64>("c7 01 08 01 00");
+    CHECK_FALSE(zero.empty());
+    CHECK(zero.get() == std::optional<std::uint64_t>{0});
+    CHECK(accepted<mr_u64>("c7 01 08 01 ff ff ff ff ff ff ff ff ff 01").get() == std::optional{u64_max});
+
+    CHECK(rejection<mr_u64>("c7 01 08 02") == decode_error{errc::not_canonical, 3});
+    CHECK(rejection<mr_u64>("c7 01 08 02 05") == decode_error{errc::not_canonical, 3});
+    CHECK(rejection<mr_u64>("c7 01 08 ff 05") == decode_error{errc::not_canonical, 3});
+    // Cut off before the presence byte, before the value, inside the value.
+    CHECK(rejection<mr_u64>("c7 01 08") == decode_error{errc::truncated, 3});
+    CHECK(rejection<mr_u64>("c7 01 08 01") == decode_error{errc::truncated, 4});
+    CHECK(rejection<mr_u64>("c7 01 08 01 ac") == decode_error{errc::truncated, 4});
+    CHECK(rejection<mr_str>("c7 01 08 01 03 61") == decode_error{errc::length_exceeds_input, 4});
+    // The value is checked by its codec.
+    CHECK(rejection<mr_u8>("c7 01 08 01 ac 02") == decode_error{errc::value_out_of_range, 4});
+    CHECK(accepted<mr_u8>("c7 01 08 01 ff 01").get() == std::optional<std::uint8_t>{255});
+    CHECK(rejection<mr_u64>("c7 01 08 01 80 00") == decode_error{errc::varint_overlong, 4});
+    // Nothing after bottom or after the value.
+    CHECK(rejection<mr_u64>("c7 01 08 00 00") == decode_error{errc::trailing_bytes, 4});
+    CHECK(rejection<mr_u64>("c7 01 08 01 05 05") == decode_error{errc::trailing_bytes, 5});
+    CHECK(rejection<mr_u64>(encode(os_str_u32{})) == decode_error{errc::wrong_type, 2});
+}
+
+TEST_CASE("an lww_register is a presence byte then timestamp, writer and value, each checked by its codec",
+          "[encoding][hostile][lww_register]") {
+    CHECK(accepted<lww_str_u32>("c7 01 09 00").empty());
+    // Timestamp 0, writer 0, the empty string: a write like any other.
+    const auto zero = accepted<lww_str_u32>("c7 01 09 01 00 00 00");
+    REQUIRE(zero.get() != nullptr);
+    CHECK(zero.get()->empty());
+    CHECK(zero.timestamp() == 0);
+    CHECK(*zero.writer() == 0);
+    const auto top = accepted<lww_str_u32>("c7 01 09 01 ff ff ff ff ff ff ff ff ff 01 ff ff ff ff 0f 01 78");
+    CHECK(top.timestamp() == u64_max);
+    CHECK(*top.writer() == std::numeric_limits<std::uint32_t>::max());
+    CHECK(*top.get() == "x");
+
+    CHECK(rejection<lww_str_u32>("c7 01 09 02") == decode_error{errc::not_canonical, 3});
+    CHECK(rejection<lww_str_u32>("c7 01 09 02 01 01 00") == decode_error{errc::not_canonical, 3});
+    // Cut off at each field in turn.
+    CHECK(rejection<lww_str_u32>("c7 01 09") == decode_error{errc::truncated, 3});
+    CHECK(rejection<lww_str_u32>("c7 01 09 01") == decode_error{errc::truncated, 4});
+    CHECK(rejection<lww_str_u32>("c7 01 09 01 85") == decode_error{errc::truncated, 4});
+    CHECK(rejection<lww_str_u32>("c7 01 09 01 05") == decode_error{errc::truncated, 5});
+    CHECK(rejection<lww_str_u32>("c7 01 09 01 05 01") == decode_error{errc::truncated, 6});
+    CHECK(rejection<lww_str_u32>("c7 01 09 01 05 01 03 61") == decode_error{errc::length_exceeds_input, 6});
+    CHECK(rejection<lww_str_u32>("c7 01 09 01 ff ff ff ff ff ff ff ff ff 02 01 00") ==
+          decode_error{errc::varint_overflow, 4});
+    // The writer and the value out of range of their types, and a writer one past uint32_t.
+    CHECK(rejection<lww_str_u8>("c7 01 09 01 05 ac 02 00") == decode_error{errc::value_out_of_range, 5});
+    CHECK(rejection<lww_str_u32>("c7 01 09 01 05 80 80 80 80 10 00") == decode_error{errc::value_out_of_range, 5});
+    CHECK(rejection<lww_u8_u32>("c7 01 09 01 05 01 ac 02") == decode_error{errc::value_out_of_range, 6});
+    CHECK(*accepted<lww_u8_u32>("c7 01 09 01 05 01 ff 01").get() == 255);
+    CHECK(rejection<lww_str_u32>("c7 01 09 01 05 01 00 00") == decode_error{errc::trailing_bytes, 7});
+    CHECK(rejection<lww_str_u32>(encode(mr_u64{})) == decode_error{errc::wrong_type, 2});
+}
+
+TEST_CASE("an or_set context run that starts at 0 or overflows is value_out_of_range at the run",
+          "[encoding][hostile][or_set]") {
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 00 00 00") == decode_error{errc::value_out_of_range, 4});
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 00 05 00") == decode_error{errc::value_out_of_range, 4});
+    // first + extra: 2^64 - 1 + 1 overflows, 2^64 - 1 + 0 and 1 + (2^64 - 2) do not.
+    const std::string top = "ff ff ff ff ff ff ff ff ff 01";
+    const std::string below_top = "fe ff ff ff ff ff ff ff ff 01";
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 " + top + " 01 00") == decode_error{errc::value_out_of_range, 4});
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 02 " + below_top + " 00") ==
+          decode_error{errc::value_out_of_range, 4});
+    CHECK(accepted<os_str_u32>("c7 01 0a 01 01 " + top + " 00 00").context().ranges().front().last == u64_max);
+    CHECK(accepted<os_str_u32>("c7 01 0a 01 01 01 " + below_top + " 00").context().ranges().front().last == u64_max);
+    // Reported at the run's own first byte, after valid runs.
+    CHECK(rejection<os_str_u32>("c7 01 0a 02 01 01 00 02 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    // The replica is checked by its codec first.
+    CHECK(rejection<os_str_u8>("c7 01 0a 01 ac 02 01 00 00") == decode_error{errc::value_out_of_range, 4});
+}
+
+TEST_CASE("or_set context runs out of order, overlapping or touching are not_canonical at the later run",
+          "[encoding][hostile][or_set]") {
+    // Replica 2's run, then replica 1's.
+    CHECK(rejection<os_str_u32>("c7 01 0a 02 02 01 00 01 01 00 00") == decode_error{errc::not_canonical, 7});
+    // Replica 1: (5..5) then (1..1); (1..3) then (2..2); (1..1) twice.
+    CHECK(rejection<os_str_u32>("c7 01 0a 02 01 05 00 01 01 00 00") == decode_error{errc::not_canonical, 7});
+    CHECK(rejection<os_str_u32>("c7 01 0a 02 01 01 02 01 02 00 00") == decode_error{errc::not_canonical, 7});
+    CHECK(rejection<os_str_u32>("c7 01 0a 02 01 01 00 01 01 00 00") == decode_error{errc::not_canonical, 7});
+    // (1..2) then (3..3) touch: the canonical form is the one run (1..3).
+    CHECK(rejection<os_str_u32>("c7 01 0a 02 01 01 01 01 03 00 00") == decode_error{errc::not_canonical, 7});
+    CHECK(accepted<os_str_u32>("c7 01 0a 01 01 01 02 00").context().ranges().size() == 1);
+    // (1..2) then (4..4) leave a gap at 3, and runs of different replicas may touch.
+    CHECK(accepted<os_str_u32>("c7 01 0a 02 01 01 01 01 04 00 00").context().ranges().size() == 2);
+    CHECK(accepted<os_str_u32>("c7 01 0a 02 01 01 00 02 02 00 00").context().ranges().size() == 2);
+    // The third run checked against the second, not the first.
+    CHECK(rejection<os_str_u32>("c7 01 0a 03 01 01 00 01 05 00 01 04 00 00") == decode_error{errc::not_canonical, 10});
+}
+
+TEST_CASE("or_set elements out of order, without dots, or with dots out of place are rejected at that field",
+          "[encoding][hostile][or_set]") {
+    // The context is (1, 1..3) throughout.
+    const std::string ctx = "c7 01 0a 01 01 01 02 ";
+    CHECK(accepted<os_str_u32>(ctx + "02 01 61 01 01 01 01 62 02 01 02 01 03").size() == 2);
+
+    SECTION("elements unsorted or repeated: not_canonical at the later element") {
+        CHECK(rejection<os_str_u32>(ctx + "02 01 62 01 01 01 01 61 01 01 02") == decode_error{errc::not_canonical, 13});
+        CHECK(rejection<os_str_u32>(ctx + "02 01 61 01 01 01 01 61 01 01 02") == decode_error{errc::not_canonical, 13});
+        // By the decoded value: "aa" precedes "b" although its length byte is larger.
+        CHECK(rejection<os_str_u32>(ctx + "02 01 62 01 01 01 02 61 61 01 01 02") ==
+              decode_error{errc::not_canonical, 13});
+        CHECK(accepted<os_str_u32>(ctx + "02 02 61 61 01 01 01 01 62 01 01 02").contains("aa"));
+    }
+    SECTION("an element with no dot: zero_entry at its dot count") {
+        CHECK(rejection<os_str_u32>(ctx + "02 01 61 00 01 62 01 01 01") == decode_error{errc::zero_entry, 10});
+        CHECK(rejection<os_str_u32>(ctx + "01 03 61 61 61 00") == decode_error{errc::zero_entry, 12});
+        // Too short to hold one element of the smallest size (element, count, one dot): the
+        // count is rejected first.
+        CHECK(rejection<os_str_u32>(ctx + "01 01 61 00") == decode_error{errc::length_exceeds_input, 7});
+    }
+    SECTION("dots unsorted or repeated on one element: not_canonical at the later dot") {
+        CHECK(rejection<os_str_u32>(ctx + "01 01 61 02 01 02 01 01") == decode_error{errc::not_canonical, 13});
+        CHECK(rejection<os_str_u32>(ctx + "01 01 61 02 01 01 01 01") == decode_error{errc::not_canonical, 13});
+        CHECK(accepted<os_str_u32>(ctx + "01 01 61 02 01 01 01 02").entries().front().second.size() == 2);
+    }
+    SECTION("a dot outside the context: not_canonical at the dot") {
+        CHECK(rejection<os_str_u32>(ctx + "01 01 61 01 01 04") == decode_error{errc::not_canonical, 11});
+        CHECK(rejection<os_str_u32>(ctx + "01 01 61 01 02 01") == decode_error{errc::not_canonical, 11});
+        CHECK(rejection<os_str_u32>(ctx + "01 01 61 01 01 00") == decode_error{errc::not_canonical, 11});
+        CHECK(rejection<os_str_u32>(ctx + "01 01 61 02 01 03 01 04") == decode_error{errc::not_canonical, 13});
+        // Inside a gap between two runs of the same replica: (1, 1..1) and (1, 3..3).
+        CHECK(rejection<os_str_u32>("c7 01 0a 02 01 01 00 01 03 00 01 01 61 01 01 02") ==
+              decode_error{errc::not_canonical, 14});
+        CHECK(accepted<os_str_u32>("c7 01 0a 02 01 01 00 01 03 00 01 01 61 01 01 03").contains("a"));
+        // No context at all: no dot can be inside it.
+        CHECK(rejection<os_str_u32>("c7 01 0a 00 01 01 61 01 01 01") == decode_error{errc::not_canonical, 8});
+    }
+    SECTION("a dot on two elements: not_canonical after the last element") {
+        const bytes input = hex(ctx + "02 01 61 01 01 01 01 62 01 01 01");
+        CHECK(rejection<os_str_u32>(input) == decode_error{errc::not_canonical, input.size()});
+        // Also when the two elements are not neighbours.
+        const bytes apart = hex(ctx + "03 01 61 01 01 01 01 62 01 01 02 01 63 01 01 01");
+        CHECK(rejection<os_str_u32>(apart) == decode_error{errc::not_canonical, apart.size()});
+    }
+}
+
+TEST_CASE("or_set counts beyond the input are length_exceeds_input and cut-off fields truncated",
+          "[encoding][hostile][or_set]") {
+    // Runs take at least 3 bytes, elements 4 (element, count, one dot), dots 2.
+    CHECK(rejection<os_str_u32>("c7 01 0a 02 01 01 00") == decode_error{errc::length_exceeds_input, 3});
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 01") == decode_error{errc::length_exceeds_input, 3});
+    CHECK(rejection<os_str_u32>("c7 01 0a 00 02 01 61 01 01 01") == decode_error{errc::length_exceeds_input, 4});
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 01 02 01 01 61 03 01 01 01 02") ==
+          decode_error{errc::length_exceeds_input, 10});
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 01 02 01 05 61 62 01 01") ==
+          decode_error{errc::length_exceeds_input, 8});
+    decode_limits unlimited;
+    unlimited.max_entries = std::numeric_limits<std::size_t>::max();
+    const std::string huge = "80 80 80 80 80 80 80 80 40";  // 2^62
+    CHECK(rejection<os_str_u32>("c7 01 0a " + huge + " 01 01 00", unlimited) ==
+          decode_error{errc::length_exceeds_input, 3});
+    CHECK(rejection<os_str_u32>("c7 01 0a " + huge) == decode_error{errc::limit_exceeded, 3});
+    CHECK(rejection<os_str_u32>("c7 01 0a 00 " + huge + " 01 61 01 01 01", unlimited) ==
+          decode_error{errc::length_exceeds_input, 4});
+
+    CHECK(rejection<os_str_u32>("c7 01 0a") == decode_error{errc::truncated, 3});
+    CHECK(rejection<os_str_u32>("c7 01 0a 00") == decode_error{errc::truncated, 4});
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 01 82") == decode_error{errc::truncated, 6});
+    CHECK(rejection<os_str_u32>("c7 01 0a 01 01 01 02") == decode_error{errc::truncated, 7});
+    CHECK(rejection<os_str_u32>("c7 01 0a 00 00 00") == decode_error{errc::trailing_bytes, 5});
+    CHECK(accepted<os_str_u32>("c7 01 0a 00 00").empty());
+    // A set whose elements were all removed keeps its context: not bottom.
+    const auto removed = accepted<os_str_u32>("c7 01 0a 01 01 01 00 00");
+    CHECK_FALSE(removed.empty());
+    CHECK(removed.size() == 0);
+}
+
+TEST_CASE("decode_limits cap an or_set's runs, elements, dots and strings", "[encoding][hostile][or_set][limits]") {
+    const bytes b = encode(doc_or_set());  // 3 runs, 2 elements, 2 dots on "news", a 5-byte "sport"
+    CHECK(decode<os_str_u32>(b, {.max_entries = 3, .max_string_bytes = 5}).has_value());
+    CHECK(rejection<os_str_u32>(b, {.max_entries = 2}) == decode_error{errc::limit_exceeded, 3});
+    CHECK(rejection<os_str_u32>(b, {.max_string_bytes = 4}) == decode_error{errc::limit_exceeded, 24});
+    os_str_u32 many_runs;
+    for (std::uint32_t r = 1; r <= 2; ++r) many_runs.add("a", r);  // 2 runs, 1 element
+    CHECK(rejection<os_str_u32>(encode(many_runs), {.max_entries = 1}) == decode_error{errc::limit_exceeded, 3});
+    os_str_u32 one_run;
+    for (std::uint32_t i = 0; i < 3; ++i) one_run.add(std::string(1, static_cast<char>('a' + i)), 1);
+    // 1 run, then 3 elements at byte 7.
+    CHECK(rejection<os_str_u32>(encode(one_run), {.max_entries = 2}) == decode_error{errc::limit_exceeded, 7});
+}
+
+TEST_CASE("a bottom register or or_set as a g_map value is zero_entry; nested errors keep their offsets",
+          "[encoding][hostile][g_map]") {
+    CHECK(rejection<gm_mr>("c7 01 05 01 01 61 00") == decode_error{errc::zero_entry, 6});
+    CHECK(rejection<gm_lww>("c7 01 05 01 01 61 00") == decode_error{errc::zero_entry, 6});
+    CHECK(rejection<gm_os>("c7 01 05 01 01 61 00 00") == decode_error{errc::zero_entry, 6});
+    // Written values, and a set with only a context, are not bottom.
+    CHECK(accepted<gm_mr>("c7 01 05 01 01 61 01 00").size() == 1);
+    CHECK(accepted<gm_lww>("c7 01 05 01 01 61 01 00 00 00").size() == 1);
+    CHECK(accepted<gm_os>("c7 01 05 01 01 61 01 01 01 00 00").size() == 1);
+    // Errors inside a value are at their offset in the whole input.
+    CHECK(rejection<gm_mr>("c7 01 05 01 01 61 02 00") == decode_error{errc::not_canonical, 6});
+    CHECK(rejection<gm_lww>("c7 01 05 01 01 61 02 00 00 00") == decode_error{errc::not_canonical, 6});
+    CHECK(rejection<gm_os>("c7 01 05 01 01 61 01 01 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    CHECK(rejection<gm_os>("c7 01 05 01 01 61 01 01 01 00 01 01 62 01 01 02") ==
+          decode_error{errc::not_canonical, 14});
+}
+
+TEST_CASE("the new types round-trip at their extremes and encode equal states identically",
+          "[encoding][canonical]") {
+    mr_u64 m;
+    m.raise(u64_max);
+    CHECK(to_hex(encode(m)) == "c7 01 08 01 ff ff ff ff ff ff ff ff ff 01");
+    CHECK(decode<mr_u64>(encode(m)).value() == m);
+
+    lww_str_u32 r;
+    r.assign(std::string(300, 'v'), u64_max, std::numeric_limits<std::uint32_t>::max());
+    CHECK(decode<lww_str_u32>(encode(r)).value() == r);
+
+    // The same adds and removes received in different orders and groupings give the same bytes.
+    os_str_u32 a;
+    os_str_u32 b;
+    const auto a1 = a.add("x", 1);
+    const auto b1 = b.add("x", 2);
+    const auto b2 = b.add("y", 2);
+    const auto a2 = a.add("z", 1);
+    a.merge(b1);
+    const auto a3 = a.remove("x");  // removes (1, 1) and (2, 1)
+    os_str_u32 forward;
+    for (const os_str_u32* d : {&a1, &b1, &b2, &a2, &a3}) forward.merge(*d);
+    os_str_u32 backward;
+    for (const os_str_u32* d : {&a3, &a2, &b2, &b1, &a1}) backward.merge(*d);
+    CHECK(encode(forward) == encode(backward));
+    CHECK(to_hex(encode(forward)) == "c7 01 0a 02 01 01 01 02 01 01 02 01 79 01 02 02 01 7a 01 01 02");
+    CHECK(decode<os_str_u32>(encode(forward)).value() == forward);
 }
 
 TEST_CASE("bytes after a complete value are trailing_bytes at the first extra byte", "[encoding][hostile]") {
