@@ -9,9 +9,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace converge_test {
@@ -218,9 +221,240 @@ struct crdt_ops<converge::retirable_counter_map<std::string, R, C>> {
     }
 };
 
+/// The largest value written, or nothing.
+template <class T>
+struct max_truth {
+    std::optional<T> max;
+
+    [[nodiscard]] std::string describe() const {
+        if (!max) return "never written";
+        if constexpr (std::is_same_v<T, std::string>) return "'" + *max + "'";
+        else return std::to_string(*max);
+    }
+};
+
+template <class T>
+struct crdt_ops<converge::max_register<T>> {
+    using crdt = converge::max_register<T>;
+    using actor = T;  // unused: any replica may raise
+    struct op {
+        T v;
+    };
+    using truth = max_truth<T>;
+    static rc::Gen<op> gen_op() {
+        if constexpr (std::is_same_v<T, std::string>) return rc::gen::construct<op>(small_key<T>());
+        else return rc::gen::construct<op>(rc::gen::inRange<T>(T{0}, T{50}));
+    }
+    static crdt apply(crdt& x, const T&, const op& o) { return x.raise(o.v); }
+    static void record(truth& t, const T&, const op& o) {
+        if (!t.max || *t.max < o.v) t.max = o.v;
+    }
+    static bool matches(const crdt& x, const truth& t) { return x.get() == t.max; }
+};
+
+/// The latest write by (timestamp, writer, value), or nothing.
+template <class T, class R>
+struct lww_truth {
+    std::optional<std::tuple<std::uint64_t, R, T>> latest;
+
+    [[nodiscard]] std::string describe() const {
+        if (!latest) return "never written";
+        const auto show = [](const auto& v) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) return "'" + v + "'";
+            else return std::to_string(v);
+        };
+        return show(std::get<2>(*latest)) + " at " + std::to_string(std::get<0>(*latest)) + " by " +
+               show(std::get<1>(*latest));
+    }
+};
+
+template <class T, class R>
+struct crdt_ops<converge::lww_register<T, R>> {
+    using crdt = converge::lww_register<T, R>;
+    using actor = R;
+    struct op {
+        T value;
+        std::uint64_t timestamp;
+    };
+    using truth = lww_truth<T, R>;
+    // Timestamps from a small range, so that equal timestamps (ties broken by writer, then by
+    // value when one writer reuses a timestamp) are common.
+    static rc::Gen<op> gen_op() {
+        if constexpr (std::is_same_v<T, std::string>)
+            return rc::gen::construct<op>(small_key<T>(), rc::gen::inRange<std::uint64_t>(0, 6));
+        else return rc::gen::construct<op>(rc::gen::inRange<T>(T{0}, T{6}), rc::gen::inRange<std::uint64_t>(0, 6));
+    }
+    static crdt apply(crdt& x, const R& self, const op& o) { return x.assign(o.value, o.timestamp, self); }
+    static void record(truth& t, const R& self, const op& o) {
+        auto w = std::make_tuple(o.timestamp, self, o.value);
+        if (!t.latest || *t.latest < w) t.latest = std::move(w);
+    }
+    static bool matches(const crdt& x, const truth& t) {
+        if (!t.latest) return x.empty();
+        return x.get() && x.writer() && x.timestamp() == std::get<0>(*t.latest) && *x.writer() == std::get<1>(*t.latest) &&
+               *x.get() == std::get<2>(*t.latest);
+    }
+};
+
+/// What an or_set must hold after an honest execution (each replica adds under its own id),
+/// kept without the library's context: how many adds each replica made (its dots are
+/// (r, 1..n)), and per element the dots of the adds that no later operation took away. An
+/// operation takes away exactly the dots its replica held for the element just before it (a
+/// remove, or an add, whose fresh dot supersedes them), so `observe` reads the replica's state
+/// before the operation: that is what "observed" means.
+template <class E, class R>
+struct or_set_truth {
+    using dot = converge::detail::dot<R>;
+    std::map<R, std::uint64_t> adds;
+    std::map<E, std::set<dot>> live;
+
+    void observe(const converge::or_set<E, R>* before, const R& self, bool add, const E& x) {
+        if (before)
+            for (const auto& [e, dots] : before->entries())
+                if (e == x)
+                    for (const dot& d : dots) live[x].erase(d);
+        if (add) live[x].insert(dot{self, ++adds[self]});
+        if (live.contains(x) && live[x].empty()) live.erase(x);
+    }
+
+    /// The set holds exactly the live dots, and its context is one run (r, 1..n) per replica:
+    /// every dot ever created, and nothing else.
+    [[nodiscard]] bool matches(const converge::or_set<E, R>* s) const {
+        static const converge::or_set<E, R> bottom;
+        if (!s) s = &bottom;
+        if (s->entries().size() != live.size()) return false;
+        auto it = live.begin();
+        for (const auto& [e, dots] : s->entries()) {
+            if (!(e == it->first) || !std::equal(dots.begin(), dots.end(), it->second.begin(), it->second.end()))
+                return false;
+            ++it;
+        }
+        const auto& ranges = s->context().ranges();
+        if (ranges.size() != adds.size()) return false;
+        auto a = adds.begin();
+        for (const auto& r : ranges) {
+            if (!(r.replica == a->first) || r.first != 1 || r.last != a->second) return false;
+            ++a;
+        }
+        return true;
+    }
+
+    [[nodiscard]] std::string describe() const {
+        const auto show = [](const auto& v) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) return "'" + v + "'";
+            else return std::to_string(v);
+        };
+        std::string out = "{";
+        for (const auto& [e, dots] : live) {
+            out += (out.size() > 1 ? ", " : "") + show(e) + ": [";
+            bool first = true;
+            for (const dot& d : dots) {
+                out += (first ? "" : " ") + show(d.replica) + "." + std::to_string(d.counter);
+                first = false;
+            }
+            out += "]";
+        }
+        out += "} adds {";
+        bool first = true;
+        for (const auto& [r, n] : adds) {
+            out += (first ? "" : ", ") + show(r) + ": " + std::to_string(n);
+            first = false;
+        }
+        return out + "}";
+    }
+};
+
+/// One or_set operation: add (about three in five) or remove an element from a small pool.
+template <class E>
+struct or_set_op {
+    bool add;
+    E element;
+};
+
+template <class E>
+rc::Gen<or_set_op<E>> gen_or_set_op() {
+    auto add = rc::gen::map(rc::gen::inRange(0, 5), [](int k) { return k < 3; });
+    if constexpr (std::is_same_v<E, std::string>) return rc::gen::construct<or_set_op<E>>(add, small_key<E>());
+    // Wider than small_key so that sets grow well past a delta's size (merge has a path for
+    // small deltas into large sets), while adds and removes still meet on the same elements.
+    else return rc::gen::construct<or_set_op<E>>(add, rc::gen::inRange<E>(E{0}, E{40}));
+}
+
+template <class E, class R>
+struct crdt_ops<converge::or_set<E, R>> {
+    using crdt = converge::or_set<E, R>;
+    using actor = R;
+    using op = or_set_op<E>;
+    using truth = or_set_truth<E, R>;
+    // A remove takes away only the adds its replica has seen, so one object replaying every
+    // operation in order (which sees every add) ends elsewhere than concurrent replicas do.
+    // The truth records what each operation observed, and matches() checks the whole state.
+    static constexpr bool replays_sequentially = false;
+    static rc::Gen<op> gen_op() { return gen_or_set_op<E>(); }
+    static crdt apply(crdt& x, const R& self, const op& o) { return o.add ? x.add(o.element, self) : x.remove(o.element); }
+    static void observe(truth& t, const crdt& before, const R& self, const op& o) {
+        t.observe(&before, self, o.add, o.element);
+    }
+    static bool matches(const crdt& x, const truth& t) { return t.matches(&x); }
+};
+
+template <class E, class R>
+struct crdt_ops<converge::g_map<std::string, converge::or_set<E, R>>> {
+    using crdt = converge::g_map<std::string, converge::or_set<E, R>>;
+    using actor = R;
+    struct op {
+        std::string key;
+        or_set_op<E> o;
+    };
+    using truth = std::map<std::string, or_set_truth<E, R>>;  // per key, as for one or_set
+    static constexpr bool replays_sequentially = false;        // as for or_set
+    static rc::Gen<op> gen_op() { return rc::gen::construct<op>(small_map_key(), gen_or_set_op<E>()); }
+    static crdt apply(crdt& x, const R& self, const op& o) {
+        return x.update(o.key, [&](auto& s) { return o.o.add ? s.add(o.o.element, self) : s.remove(o.o.element); });
+    }
+    static void observe(truth& t, const crdt& before, const R& self, const op& o) {
+        // A remove at a key never added to stores nothing: the truth gets no key either.
+        if (!o.o.add && !t.contains(o.key)) return;
+        t[o.key].observe(before.find(o.key), self, o.o.add, o.o.element);
+    }
+    static bool matches(const crdt& x, const truth& t) {
+        for (const auto& [k, s] : t)
+            if (!s.matches(x.find(k))) return false;
+        for (const auto& [k, s] : x)
+            if (!t.contains(k)) return false;
+        return true;
+    }
+};
+
 /// The replica id type that `apply` is called with (a set's ops ignore it).
 template <class T>
 using actor_type = typename crdt_ops<T>::actor;
+
+/// Applies `o` as `self` to the replica state `x`, records it in the truth `t`, and returns the
+/// delta. A type whose truth depends on what the replica had observed (or_set: a remove takes
+/// away the adds it has seen) has `observe(t, before, self, o)`, called before the operation,
+/// instead of `record(t, self, o)`.
+template <class T>
+T apply_and_record(T& x, typename crdt_ops<T>::truth& t, const actor_type<T>& self,
+                   const typename crdt_ops<T>::op& o) {
+    using ops = crdt_ops<T>;
+    if constexpr (requires { ops::observe(t, x, self, o); }) {
+        ops::observe(t, std::as_const(x), self, o);
+        return ops::apply(x, self, o);
+    } else {
+        T delta = ops::apply(x, self, o);
+        ops::record(t, self, o);
+        return delta;
+    }
+}
+
+/// Whether one object applying every operation in order must equal the replicas that applied
+/// them concurrently: true unless crdt_ops<T> says otherwise (or_set, whose removes observe).
+template <class T>
+constexpr bool replays_sequentially() {
+    if constexpr (requires { crdt_ops<T>::replays_sequentially; }) return crdt_ops<T>::replays_sequentially;
+    else return true;
+}
 
 /// One operation by one of several actors.
 template <class T>
@@ -276,5 +510,19 @@ struct Arbitrary<converge::retirable_counter_map<K, R, C>> {
     static Gen<converge::retirable_counter_map<K, R, C>> arbitrary() {
         return converge_test::gen_state<converge::retirable_counter_map<K, R, C>>();
     }
+};
+template <class T>
+struct Arbitrary<converge::max_register<T>> {
+    static Gen<converge::max_register<T>> arbitrary() { return converge_test::gen_state<converge::max_register<T>>(); }
+};
+template <class T, class R>
+struct Arbitrary<converge::lww_register<T, R>> {
+    static Gen<converge::lww_register<T, R>> arbitrary() {
+        return converge_test::gen_state<converge::lww_register<T, R>>();
+    }
+};
+template <class E, class R>
+struct Arbitrary<converge::or_set<E, R>> {
+    static Gen<converge::or_set<E, R>> arbitrary() { return converge_test::gen_state<converge::or_set<E, R>>(); }
 };
 }  // namespace rc
