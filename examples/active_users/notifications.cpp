@@ -58,7 +58,7 @@ notifications::outcome notifications::read_all(const std::string& user) {
     std::lock_guard lock(mutex_);
     bool wrote = false;
     if (const auto* pages = subscriptions_.state().find(user)) {
-        for (const std::string& page : pages->elements()) wrote = raise_mark(user, page) || wrote;
+        for (const auto& entry : pages->entries()) wrote = raise_mark(user, entry.first) || wrote;
     }
     return done(user, wrote);
 }
@@ -194,7 +194,9 @@ std::uint64_t notifications::unread_of(const std::string& user) const {
     if (pages == nullptr) return 0;
     const auto* marks = read_marks_.state().find(user);
     std::uint64_t total = 0;
-    for (const std::string& page : pages->elements()) {
+    // entries(), not elements(): clang 14 cannot instantiate libstdc++ 12's views::keys.
+    for (const auto& entry : pages->entries()) {
+        const std::string& page = entry.first;
         const std::uint64_t n = count_of(page);
         const auto* mark = marks != nullptr ? marks->find(page) : nullptr;
         const std::uint64_t seen = mark != nullptr ? mark->value_or(0) : 0;
@@ -229,7 +231,9 @@ notifications::outcome notifications::done(const std::string& user, bool wrote) 
 
 void notifications::subscriptions_changed(const std::string& user) {
     std::vector<std::string> now;
-    if (const auto* pages = subscriptions_.state().find(user)) now.assign(pages->elements().begin(), pages->elements().end());
+    if (const auto* pages = subscriptions_.state().find(user)) {
+        for (const auto& entry : pages->entries()) now.push_back(entry.first);
+    }
     if (now.empty() && pages_of_.find(user) == pages_of_.end()) return;
     std::vector<std::string>& before = pages_of_[user];
     // Both sorted: the or_set iterates in increasing order.
