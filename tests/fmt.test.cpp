@@ -149,6 +149,67 @@ TEST_CASE("a sync_message formats every field, the payload in its own format", "
           "{epoch: 7, from: 0, to: 3, full_state: true, ack_epoch: 9, ack: 2, payload: {1: 3}}");
 }
 
+TEST_CASE("a max_register formats as its value, or (empty) when never written", "[fmt][max_register]") {
+    max_register<std::uint64_t> m;
+    CHECK(fmt::format("{}", m) == "(empty)");
+    m.raise(0);
+    CHECK(fmt::format("{}", m) == "0");  // written: not the same as never written
+    m.raise(7);
+    m.raise(3);
+    CHECK(fmt::format("{}", m) == "7");
+    m.raise(u64_max);
+    CHECK(fmt::format("{}", m) == "18446744073709551615");
+
+    // A uint8_t value prints as a number, not as a character.
+    max_register<std::uint8_t> small;
+    small.raise(65);
+    CHECK(fmt::format("{}", small) == "65");
+    max_register<std::string> name;
+    name.raise("bob");
+    name.raise("alice");
+    CHECK(fmt::format("{}", name) == "bob");
+}
+
+TEST_CASE("an lww_register formats as value @ timestamp by writer, or (empty)", "[fmt][lww_register]") {
+    lww_register<std::string, std::string> title;
+    CHECK(fmt::format("{}", title) == "(empty)");
+    title.assign("Home", 10, "eu-1");
+    CHECK(fmt::format("{}", title) == "Home @ 10 by eu-1");
+    title.assign("Start", 10, "us-1");  // same timestamp, larger writer
+    title.assign("Old", 9, "zz");       // earlier: ignored
+    CHECK(fmt::format("{}", title) == "Start @ 10 by us-1");
+
+    lww_register<std::uint8_t, std::uint8_t> small;
+    small.assign(66, u64_max, 200);
+    CHECK(fmt::format("{}", small) == "66 @ 18446744073709551615 by 200");
+}
+
+TEST_CASE("an or_set formats as {x, y, ...}: the elements present, in increasing order", "[fmt][or_set]") {
+    or_set<std::string, std::uint32_t> s;
+    CHECK(fmt::format("{}", s) == "{}");
+    s.add("news", 1);
+    CHECK(fmt::format("{}", s) == "{news}");
+    s.add("home", 1);
+    s.add("sport", 2);
+    s.add("news", 2);  // a second dot on "news" does not show it twice
+    CHECK(fmt::format("{}", s) == "{home, news, sport}");
+    s.remove("home");
+    CHECK(fmt::format("{}", s) == "{news, sport}");
+    s.remove("news");
+    s.remove("sport");
+    CHECK_FALSE(s.empty());  // the removals are remembered, yet nothing is shown
+    CHECK(fmt::format("{}", s) == "{}");
+
+    or_set<std::uint32_t, std::string> numbers;
+    numbers.add(30, "a");
+    numbers.add(4, "b");
+    CHECK(fmt::format("{}", numbers) == "{4, 30}");
+
+    g_map<std::string, or_set<std::string, std::uint32_t>> subscriptions;
+    subscriptions.update("ann", [](auto& x) { return x.add("news", 1); });
+    CHECK(fmt::format("{}", subscriptions) == "{ann: {news}}");
+}
+
 TEST_CASE("a causal_order formats as its name", "[fmt][causal_order]") {
     CHECK(fmt::format("{}", causal_order::equal) == "equal");
     CHECK(fmt::format("{}", causal_order::before) == "before");
@@ -201,6 +262,16 @@ TEST_CASE("a format spec on a converge type is rejected with fmt::format_error",
     CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), retirable_counter_map<std::string, std::uint32_t>{}),
                       Catch::Contains("no format spec"));
     CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), sync_message<gc_u32>{}), Catch::Contains("no format spec"));
+    max_register<std::uint64_t> mr;
+    mr.raise(3);
+    lww_register<std::string, std::uint32_t> lww;
+    lww.assign("a", 1, 2);
+    or_set<std::string, std::uint32_t> os;
+    os.add("a", 1);
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), mr), Catch::Contains("no format spec"));
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:>8}"), max_register<std::uint64_t>{}), Catch::Contains("no format spec"));
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), lww), Catch::Contains("no format spec"));
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), os), Catch::Contains("no format spec"));
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:x}"), causal_order::before), fmt::format_error);
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:x}"), decode_error{errc::truncated, 1}), fmt::format_error);
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:>20}"), gc), fmt::format_error);

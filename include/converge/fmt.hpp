@@ -7,6 +7,9 @@
 #include <converge/g_counter.hpp>
 #include <converge/g_map.hpp>
 #include <converge/g_set.hpp>
+#include <converge/lww_register.hpp>
+#include <converge/max_register.hpp>
+#include <converge/or_set.hpp>
 #include <converge/pn_counter.hpp>
 #include <converge/retirable_counter_map.hpp>
 #include <converge/sync_message.hpp>
@@ -105,6 +108,41 @@ struct fmt::formatter<converge::retirable_counter_map<K, R, C>> : converge::deta
     template <class Ctx>
     auto format(const converge::retirable_counter_map<K, R, C>& m, Ctx& ctx) const {
         return fmt::format_to(ctx.out(), "{{retired: {}, counters: {}}}", m.retired(), m.counters());
+    }
+};
+
+/// `7`, or `(empty)` when never written.
+template <class T>
+struct fmt::formatter<converge::max_register<T>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::max_register<T>& m, Ctx& ctx) const {
+        if (!m.get()) return fmt::format_to(ctx.out(), "(empty)");
+        return fmt::format_to(ctx.out(), "{}", *m.get());
+    }
+};
+
+/// `Home @ 10 by eu-1` (value @ timestamp by writer), or `(empty)` when never written.
+template <class T, class R>
+struct fmt::formatter<converge::lww_register<T, R>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::lww_register<T, R>& r, Ctx& ctx) const {
+        if (!r.get()) return fmt::format_to(ctx.out(), "(empty)");
+        return fmt::format_to(ctx.out(), "{} @ {} by {}", *r.get(), r.timestamp(), *r.writer());
+    }
+};
+
+/// `{news, sport}`: the elements present, in increasing order; dots and context are not shown.
+template <class T, class R>
+struct fmt::formatter<converge::or_set<T, R>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::or_set<T, R>& s, Ctx& ctx) const {
+        auto out = fmt::format_to(ctx.out(), "{{");
+        bool first = true;
+        for (const T& x : s.elements()) {
+            out = fmt::format_to(out, "{}{}", first ? "" : ", ", x);
+            first = false;
+        }
+        return fmt::format_to(out, "}}");
     }
 };
 
