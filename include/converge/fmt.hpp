@@ -138,8 +138,9 @@ struct fmt::formatter<converge::or_set<T, R>> : converge::detail::plain_formatte
     auto format(const converge::or_set<T, R>& s, Ctx& ctx) const {
         auto out = fmt::format_to(ctx.out(), "{{");
         bool first = true;
-        for (const T& x : s.elements()) {
-            out = fmt::format_to(out, "{}{}", first ? "" : ", ", x);
+        // entries(), not elements(): clang 14 cannot instantiate views::keys with libstdc++ 12.
+        for (const auto& entry : s.entries()) {
+            out = fmt::format_to(out, "{}{}", first ? "" : ", ", entry.first);
             first = false;
         }
         return fmt::format_to(out, "}}");
