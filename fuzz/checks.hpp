@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace converge_fuzz {
 
@@ -62,6 +63,39 @@ T merged(T a, const T& b) {
     return a;
 }
 
+/// True when or_set `s` holds dot `d` on element `e`.
+template <class S>
+bool holds(const S& s, const typename S::value_type& e, const typename S::dot& d) {
+    const auto& entries = s.entries();
+    const auto it = std::ranges::lower_bound(entries, e, {}, [](const auto& entry) -> const auto& { return entry.first; });
+    return it != entries.end() && it->first == e && std::ranges::binary_search(it->second, d);
+}
+
+/// The or_set join, dot by dot: contexts unite; a dot on an element survives when both sides
+/// hold it or one holds it and the other never saw it; no other dot appears.
+template <class S>
+void check_or_set_join(const S& x, const S& f, const S& xf) {
+    CONVERGE_FUZZ_CHECK(x.context().minus(xf.context()).empty() && f.context().minus(xf.context()).empty());
+    for (const auto& [e, dots] : xf.entries()) {
+        for (const auto& d : dots) {
+            CONVERGE_FUZZ_CHECK(xf.context().contains(d));
+            const bool in_x = holds(x, e, d);
+            const bool in_f = holds(f, e, d);
+            CONVERGE_FUZZ_CHECK((in_x && in_f) || (in_x && !f.context().contains(d)) ||
+                                (in_f && !x.context().contains(d)));
+        }
+    }
+    for (const auto& [a, b] : {std::pair{&x, &f}, std::pair{&f, &x}}) {
+        for (const auto& [e, dots] : a->entries()) {
+            for (const auto& d : dots) {
+                if (!b->context().contains(d) || holds(*b, e, d)) CONVERGE_FUZZ_CHECK(holds(xf, e, d));
+            }
+        }
+    }
+    // No element is left without a dot.
+    CONVERGE_FUZZ_CHECK(std::ranges::none_of(xf.entries(), [](const auto& entry) { return entry.second.empty(); }));
+}
+
 /// The lattice laws for a decoded state `x`, against two fixed states `f` and `g`.
 template <class T>
 void check_laws(const T& x, const T& f, const T& g) {
@@ -87,6 +121,16 @@ void check_laws(const T& x, const T& f, const T& g) {
         CONVERGE_FUZZ_CHECK(std::ranges::all_of(x, [&](const auto& e) { return xf.contains(e); }));
     } else if constexpr (requires { { x.value() } -> std::same_as<converge::uint128>; }) {
         CONVERGE_FUZZ_CHECK(xf.value() >= x.value() && xf.value() >= f.value());
+    } else if constexpr (requires(T& m) { m.raise(*m.get()); }) {
+        // max_register: the larger value, and nothing else.
+        CONVERGE_FUZZ_CHECK(xf.get() == std::max(x.get(), f.get()));
+    } else if constexpr (requires { x.writer(); }) {
+        // lww_register: one of the two writes, the one with the larger (timestamp, writer).
+        CONVERGE_FUZZ_CHECK(xf == x || xf == f);
+        CONVERGE_FUZZ_CHECK(xf.timestamp() >= x.timestamp() && xf.timestamp() >= f.timestamp());
+        CONVERGE_FUZZ_CHECK(xf.empty() == (x.empty() && f.empty()));
+    } else if constexpr (requires { x.context(); }) {
+        check_or_set_join(x, f, xf);
     }
 }
 

@@ -19,7 +19,8 @@
 /// X(name, type) for every fuzzed type. `decode_<name>` is its decoder's fuzz target (see
 /// fuzz/targets.cmake, which lists the same names) and `fuzz/corpus/decode_<name>/` its seeds.
 /// Integer and string ids both appear, and narrow integer types, so that zigzag decoding and
-/// the value-out-of-range checks are reached too.
+/// the value-out-of-range checks are reached too. New types go at the end: the roundtrip corpus
+/// names a type by its index in this list.
 #define CONVERGE_FUZZ_TYPES(X)                                                   \
     X(g_counter_u64, converge::g_counter<std::uint64_t>)                         \
     X(g_counter_str, converge::g_counter<std::string>)                           \
@@ -33,7 +34,12 @@
     X(retirable_str_u32_u16,                                                     \
       converge::retirable_counter_map<std::string, std::uint32_t, std::uint16_t>) \
     X(sync_message_g_map,                                                        \
-      converge::sync_message<converge::g_map<std::string, converge::pn_counter<std::uint32_t, std::uint16_t>>>)
+      converge::sync_message<converge::g_map<std::string, converge::pn_counter<std::uint32_t, std::uint16_t>>>) \
+    X(max_register_u64, converge::max_register<std::uint64_t>)                   \
+    X(lww_register_str_u32, converge::lww_register<std::string, std::uint32_t>)  \
+    X(or_set_str_u32, converge::or_set<std::string, std::uint32_t>)              \
+    X(g_map_str_or_set_str_u64,                                                  \
+      converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>)
 
 /// Stops the process with a message when a property fails: libFuzzer reports the abort as a
 /// crash and saves the input; the replay test fails the same way.
@@ -135,6 +141,97 @@ void fill(converge::g_set<E>& x, int which) {
         for (std::size_t i = 0; i < 4; ++i) x.insert(elements[i]);
     if (which == 3)
         for (const E& e : elements) x.insert(e);
+}
+
+template <class T>
+void fill(converge::max_register<T>& x, int which) {
+    const auto values = sample_ids<T>();
+    if (which == 1) x.raise(values[1]);
+    if (which == 2)
+        for (std::size_t i = 4; i-- > 0;) x.raise(values[i]);  // falling: only the first write sticks
+    if (which == 3)
+        for (const T& v : values) x.raise(v);
+}
+
+template <class T, class R>
+void fill(converge::lww_register<T, R>& x, int which) {
+    const auto values = sample_ids<T>();
+    const auto ids = sample_ids<R>();
+    if (which == 1) x.assign(values[1], 1, ids[1]);
+    if (which == 2) {
+        // Later timestamps win; at timestamp 300 the larger writer does.
+        x.assign(values[0], 127, ids[3]);
+        x.assign(values[2], 300, ids[0]);
+        x.assign(values[3], 300, ids[2]);
+        x.assign(values[1], 128, ids[4]);
+    }
+    if (which == 3) x.assign(values.back(), std::numeric_limits<std::uint64_t>::max(), ids.back());
+}
+
+/// The `i`-th of a run of distinct values beyond the samples.
+template <class T>
+T numbered(int i) {
+    if constexpr (std::is_same_v<T, std::string>) {
+        return "k" + std::to_string(100 + i);
+    } else {
+        return static_cast<T>(1000 + i);
+    }
+}
+
+/// One or_set holding `element` with the single dot (replica, counter), and that dot alone in
+/// its context: built from its encoding, since no replica adds 2^64 - 1 times in a test.
+template <class T, class R>
+converge::or_set<T, R> single_dot(const T& element, const R& replica, std::uint64_t counter) {
+    std::vector<std::byte> out;
+    converge::detail::byte_writer w(out);
+    w.byte(converge::wire_magic);
+    w.byte(converge::wire_version);
+    w.byte(static_cast<std::uint8_t>(converge::wire_tag::or_set));
+    w.varint(1);
+    converge::codec<R>::encode(w, replica);
+    w.varint(counter);
+    w.varint(0);
+    w.varint(1);
+    converge::codec<T>::encode(w, element);
+    w.varint(1);
+    converge::codec<R>::encode(w, replica);
+    w.varint(counter);
+    return converge::decode<converge::or_set<T, R>>(out).value();
+}
+
+template <class T, class R>
+void fill(converge::or_set<T, R>& x, int which) {
+    const auto elements = sample_ids<T>();
+    const auto ids = sample_ids<R>();
+    if (which == 1) x.add(elements[1], ids[1]);
+    if (which == 2) {
+        // Concurrent adds of one element (two dots), a remove, a re-add, and a gap in the
+        // context: x receives the first and third adds of ids[2] but not its second.
+        x.add(elements[0], ids[1]);
+        x.add(elements[1], ids[1]);
+        x.add(elements[2], ids[1]);
+        x.remove(elements[2]);
+        x.add(elements[1], ids[1]);
+        converge::or_set<T, R> other;
+        const auto first = other.add(elements[1], ids[2]);
+        other.add(elements[3], ids[2]);
+        const auto third = other.add(elements[0], ids[2]);
+        x.merge(third);
+        x.merge(first);
+    }
+    if (which == 3) {
+        // Every element added concurrently by every replica, a remove, more elements than the
+        // small-delta merge threshold, and counters at the top of their range.
+        for (const R& id : ids) {
+            converge::or_set<T, R> one;
+            for (const T& e : elements) one.add(e, id);
+            x.merge(one);
+        }
+        x.remove(elements[0]);
+        for (int i = 0; i < 20; ++i) x.add(numbered<T>(i), ids[1]);
+        x.merge(single_dot(elements.back(), ids.back(), std::numeric_limits<std::uint64_t>::max()));
+        x.merge(single_dot(elements[0], ids[0], std::numeric_limits<std::uint64_t>::max() - 1));
+    }
 }
 
 /// Fills `v` with sample `which` and returns it as the delta a g_map update expects.
