@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <ranges>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -101,8 +101,44 @@ public:
     /// Number of elements present.
     [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
+    /// The elements of an or_set in increasing order, as a range over its entries' keys.
+    /// (Hand-written rather than std::views::keys, which clang 14 cannot instantiate with
+    /// libstdc++ 12.)
+    class element_range {
+    public:
+        class iterator {
+        public:
+            using iterator_concept = std::forward_iterator_tag;
+            using iterator_category = std::forward_iterator_tag;
+            using value_type = T;
+            using difference_type = std::ptrdiff_t;
+            using pointer = const T*;
+            using reference = const T&;
+
+            iterator() = default;
+            explicit iterator(typename std::vector<entry>::const_iterator at) : at_(at) {}
+            reference operator*() const { return at_->first; }
+            pointer operator->() const { return &at_->first; }
+            iterator& operator++() { ++at_; return *this; }
+            iterator operator++(int) { auto t = *this; ++at_; return t; }
+            friend bool operator==(const iterator&, const iterator&) = default;
+
+        private:
+            typename std::vector<entry>::const_iterator at_{};
+        };
+
+        explicit element_range(const std::vector<entry>& entries) noexcept : entries_(&entries) {}
+        [[nodiscard]] iterator begin() const { return iterator(entries_->begin()); }
+        [[nodiscard]] iterator end() const { return iterator(entries_->end()); }
+        [[nodiscard]] std::size_t size() const noexcept { return entries_->size(); }
+        [[nodiscard]] bool empty() const noexcept { return entries_->empty(); }
+
+    private:
+        const std::vector<entry>* entries_;
+    };
+
     /// The elements in increasing order: `for (const auto& page : subscriptions.elements())`.
-    [[nodiscard]] auto elements() const { return std::views::keys(entries_); }
+    [[nodiscard]] element_range elements() const noexcept { return element_range(entries_); }
 
     /// The (element, dots) pairs in element order, for inspection and formatting.
     [[nodiscard]] const std::vector<entry>& entries() const noexcept { return entries_; }
