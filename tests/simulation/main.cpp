@@ -29,7 +29,8 @@ struct sim_type {
     std::string_view name;
     outcome (*run)(std::uint64_t seed, bool trace);
     // --seeds N runs N / seed_divisor seeds of this type: the map types cost about twice as
-    // much per seed and the anti_entropy runs more, and all share the dev preset's minute.
+    // much per seed, the anti_entropy runs and the or_sets more, and all share the dev preset's
+    // minute.
     std::uint64_t seed_divisor = 1;
 };
 
@@ -46,6 +47,17 @@ constexpr sim_type sim_types[] = {
     {"g_set_str", &run_seed<converge::g_set<std::string>>},
     {"g_map_str_pn_u32", &run_seed<converge::g_map<std::string, converge::pn_counter<std::uint32_t>>>, 2},
     {"retirable_u64", &run_seed<converge::retirable_counter_map<std::string, std::uint64_t>>, 2},
+    // A register seed costs a third of a counter seed, so they run half the seeds; an or_set
+    // seed costs about ten g_set seeds (every remove ships a delta, and the checks call
+    // delta_for on each merge), so the sets run a twentieth to a fiftieth. Their truth records
+    // what each operation observed and checks every element's dots and the whole context
+    // (tests/support/crdt_ops.hpp), in place of the sequential replay the other types get.
+    {"max_register_u64", &run_seed<converge::max_register<std::uint64_t>>, 2},
+    {"lww_register_str_u32", &run_seed<converge::lww_register<std::string, std::uint32_t>>, 2},
+    {"or_set_u16_u32", &run_seed<converge::or_set<std::uint16_t, std::uint32_t>>, 20},
+    {"or_set_str_str", &run_seed<converge::or_set<std::string, std::string>>, 50},
+    {"g_map_str_or_set_str", &run_seed<converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>>,
+     40},
     // The same types synced by converge::anti_entropy instead of hand-shipped deltas.
     {"anti_entropy_g_counter_u64", &run_anti_entropy_seed<converge::g_counter<std::uint64_t>>, 10},
     {"anti_entropy_g_set_str", &run_anti_entropy_seed<converge::g_set<std::string>>, 10},
@@ -53,6 +65,9 @@ constexpr sim_type sim_types[] = {
      &run_anti_entropy_seed<converge::g_map<std::string, converge::pn_counter<std::uint32_t>>>, 10},
     {"anti_entropy_retirable_u64",
      &run_anti_entropy_seed<converge::retirable_counter_map<std::string, std::uint64_t>>, 10},
+    // The service's shape (subscriptions per user); 20 ms a seed, so a hundredth of the seeds.
+    {"anti_entropy_g_map_str_or_set_str",
+     &run_anti_entropy_seed<converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>>, 100},
 };
 
 // Not in the list above: it is broken on purpose, for --self-test.
@@ -82,7 +97,8 @@ void usage(std::FILE* out) {
                "       converge-simulation --self-test | --list-types\n"
                "\n"
                "  --seeds N     run seeds S..S+N-1 for every type, or for --type (default 10000;\n"
-               "                the map types run N/2 of them, the anti_entropy types N/10);\n"
+               "                the map types run N/2 of them, the anti_entropy types N/10\n"
+               "                or fewer, the registers N/2, the or_set types N/20 to N/50);\n"
                "                the regression seeds in regression_seeds.hpp always run too\n"
                "  --first S     start at seed S (default 0)\n"
                "  --type T      only type T (see --list-types)\n"
@@ -179,7 +195,7 @@ public:
         const auto pct = [](std::uint64_t part, std::uint64_t whole) {
             return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
         };
-        fmt::print("{:<29} {:>6} passed {:>3} failed  {:>9} ops {:>10} messages ({:4.1f}% lost, {:4.1f}% duplicated) "
+        fmt::print("{:<33} {:>6} passed {:>3} failed  {:>9} ops {:>10} messages ({:4.1f}% lost, {:4.1f}% duplicated) "
                    "{:6.1f} s\n",
                    type_.name, passed_, failed_, counts_.ops, counts_.sent, pct(counts_.dropped, counts_.sent),
                    pct(counts_.duplicated, counts_.sent), seconds);
