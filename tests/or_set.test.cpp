@@ -611,3 +611,35 @@ TEST_CASE("or_set deltas delivered in any order, with duplicates, equal the merg
         RC_ASSERT(batched == full);
     });
 }
+
+TEST_CASE("or_set small deltas merged into large sets agree with the linear merge", "[or_set][property][merge]") {
+    // merge takes a lookup path when the other side has at most 8 elements and 8 times fewer
+    // than *this; merged(d, big) always takes the linear pass, so the two must be equal.
+    rc::prop("big.merge(d) == d.merge(big) for deltas, batches of deltas and delta_for", [] {
+        const auto base_size = *rc::gen::inRange<std::uint16_t>(20, 150);
+        const auto steps = *gen_steps(3);
+        std::vector<set_u16> replicas(3);
+        for (std::uint16_t x = 0; x < base_size; ++x) replicas[x % 3].add(static_cast<std::uint16_t>(x * 2), x % 3);
+        for (auto& r : replicas)
+            for (const auto& other : std::vector<set_u16>(replicas)) r.merge(other);
+        std::vector<set_u16> deltas;
+        set_u16 batch;
+        for (const step& s : steps) {
+            set_u16& r = replicas[s.replica];
+            const auto x = static_cast<std::uint16_t>(s.element * 7 % (2 * base_size + 10));  // old and new elements
+            set_u16 d;
+            if (s.kind <= 2) d = r.add(x, static_cast<std::uint32_t>(s.replica));
+            else if (s.kind <= 4) d = r.remove(x);
+            else d = replicas[s.other].delta_for(r);
+            deltas.push_back(d);
+            batch.merge(d);
+            if (batch.size() >= 4) {
+                deltas.push_back(batch);
+                batch = set_u16{};
+            }
+            r.merge(d);
+        }
+        for (const auto& d : deltas)
+            for (const auto& r : replicas) RC_ASSERT(merged(r, d) == merged(d, r));
+    });
+}
