@@ -138,7 +138,6 @@ struct fmt::formatter<converge::or_set<T, R>> : converge::detail::plain_formatte
     auto format(const converge::or_set<T, R>& s, Ctx& ctx) const {
         auto out = fmt::format_to(ctx.out(), "{{");
         bool first = true;
-        // entries(), not elements(): clang 14 cannot instantiate views::keys with libstdc++ 12.
         for (const auto& entry : s.entries()) {
             out = fmt::format_to(out, "{}{}", first ? "" : ", ", entry.first);
             first = false;
