@@ -1072,7 +1072,7 @@ TEST_CASE("converge::errc converts to a std::error_code in the converge category
     const std::array<std::string_view, 12> messages{
         "input truncated", "bad magic byte", "unsupported format version", "type tag names another type",
         "overlong varint", "varint overflows 64 bits", "value out of range for the target type",
-        "length exceeds the remaining input", "entries not in strictly increasing order",
+        "length exceeds the remaining input", "not the canonical encoding (entries out of order, repeated or misplaced)",
         "zero entry in canonical encoding", "trailing bytes after value", "decode limit exceeded"};
     for (std::size_t i = 0; i < errc_names.size(); ++i) {
         const auto& [label, code] = errc_names[i];

@@ -20,7 +20,7 @@ enum class errc {
     varint_overflow,       ///< a LEB128 varint wider than 64 bits
     value_out_of_range,    ///< a value that does not fit the target type
     length_exceeds_input,  ///< a declared length or count the remaining bytes cannot hold
-    not_canonical,         ///< ids or elements unsorted or repeated
+    not_canonical,         ///< entries unsorted, repeated or out of their canonical place
     zero_entry,            ///< an entry with a zero count (the canonical form omits them)
     trailing_bytes,        ///< bytes left after a complete value
     limit_exceeded,        ///< the caller's decode_limits were exceeded
@@ -40,7 +40,7 @@ public:
         case errc::varint_overflow: return "varint overflows 64 bits";
         case errc::value_out_of_range: return "value out of range for the target type";
         case errc::length_exceeds_input: return "length exceeds the remaining input";
-        case errc::not_canonical: return "entries not in strictly increasing order";
+        case errc::not_canonical: return "not the canonical encoding (entries out of order, repeated or misplaced)";
         case errc::zero_entry: return "zero entry in canonical encoding";
         case errc::trailing_bytes: return "trailing bytes after value";
         case errc::limit_exceeded: return "decode limit exceeded";

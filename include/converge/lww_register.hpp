@@ -42,7 +42,7 @@ public:
         lww_register candidate;
         candidate.write_ = stamped{timestamp, writer, std::move(value)};
         if (!wins(candidate)) return {};
-        write_ = candidate.write_;
+        adopt(candidate);
         return candidate;
     }
 
@@ -55,7 +55,7 @@ public:
 
     /// Keeps the later of the two writes.
     void merge(const lww_register& other) {
-        if (wins(other)) write_ = other.write_;
+        if (wins(other)) adopt(other);
     }
 
     /// What `peer` lacks: *this when its write beats the peer's, else nothing.
@@ -84,6 +84,13 @@ private:
     /// True when `other` holds a write later than ours.
     [[nodiscard]] bool wins(const lww_register& other) const {
         return other.write_ && (!write_ || *write_ < *other.write_);
+    }
+
+    /// Takes `other`'s write: copied aside first, then moved in, so that a throwing copy of the
+    /// value or writer leaves *this as it was (assigning field by field would not).
+    void adopt(const lww_register& other) {
+        std::optional<stamped> copy = other.write_;
+        write_ = std::move(copy);
     }
 
     std::optional<stamped> write_;

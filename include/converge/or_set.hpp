@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <iterator>
 #include <utility>
 #include <vector>
@@ -69,16 +70,19 @@ public:
             for (const dot& old : entries_[i].second) delta.context_.insert(old);
         delta.context_.insert(d);
 
-        // Everything that can throw happens before the first change to *this.
+        // Everything that can throw happens before the entries change: the new entry is built
+        // and room made for it, then the context takes the dot (strong guarantee on its own),
+        // and only then do the entries move, which cannot throw.
         std::vector<dot> dots{d};
-        context_.reserve_one();
-        if (found) {
-            entries_[i].second = std::move(dots);
-        } else {
-            entry e(x, std::move(dots));
-            entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(i), std::move(e));
+        std::optional<entry> fresh;
+        if (!found) {
+            fresh.emplace(x, std::move(dots));
+            entries_.reserve(entries_.size() + 1);
         }
+        context_.reserve_one();
         context_.insert(d);
+        if (found) entries_[i].second = std::move(dots);
+        else entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(i), std::move(*fresh));
         return delta;
     }
 

@@ -52,7 +52,8 @@ public:
     /// Room for one more range, so that a following insert cannot throw.
     void reserve_one() { ranges_.reserve(ranges_.size() + 1); }
 
-    /// Adds one dot, joining the ranges it touches. Does not throw after reserve_one().
+    /// Adds one dot, joining the ranges it touches. Strong guarantee; after reserve_one() it
+    /// throws only if copying the replica id throws.
     void insert(const dot<Replica>& d) {
         const std::size_t i = after(d.replica, d.counter);
         range* prev = i > 0 && ranges_[i - 1].replica == d.replica ? &ranges_[i - 1] : nullptr;
@@ -69,7 +70,8 @@ public:
         } else if (joins_next) {
             ranges_[i].first = d.counter;
         } else {
-            ranges_.insert(ranges_.begin() + static_cast<std::ptrdiff_t>(i), range{d.replica, d.counter, d.counter});
+            range fresh{d.replica, d.counter, d.counter};  // the copy that may throw, before any change
+            ranges_.insert(ranges_.begin() + static_cast<std::ptrdiff_t>(i), std::move(fresh));
         }
     }
 
