@@ -102,39 +102,23 @@ std::vector<std::byte> notifications::message_for(std::uint32_t peer, channel c)
     }
 }
 
-template <class Sync, class OnNews>
-bool notifications::take(Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes, std::string& error,
-                         OnNews on_news) {
-    // Decoded before the lock, as the replica does: the costly part touches no shared state.
-    auto m = converge::decode<typename Sync::message>(bytes, wire_limits());
-    std::lock_guard lock(mutex_);
-    if (!m) {
-        error = m.error().message();
-        ++stats_.rejected;
-        return false;
-    }
-    const auto news = sync.receive(peer, *m);
-    if (!news.empty()) {
-        ++stats_.merges;
-        on_news(news);
-    }
-    return true;
-}
-
 bool notifications::receive(std::uint32_t peer, channel c, std::span<const std::byte> bytes, std::string& error) {
     switch (c) {
         case channel::subscriptions:
-            return take(subscriptions_, peer, bytes, error, [&](const subscription_state& news) {
-                for (const auto& [user, pages] : news) subscriptions_changed(user);
-            });
+            return merge_message(mutex_, subscriptions_, peer, bytes, error, stats_.merges, stats_.rejected,
+                                 [&](std::uint64_t, const subscription_state& news) {
+                                     for (const auto& [user, pages] : news) subscriptions_changed(user);
+                                 });
         case channel::modifications:
-            return take(modifications_, peer, bytes, error, [&](const modification_state& news) {
-                for (const auto& [page, counter] : news) page_changed(page);
-            });
+            return merge_message(mutex_, modifications_, peer, bytes, error, stats_.merges, stats_.rejected,
+                                 [&](std::uint64_t, const modification_state& news) {
+                                     for (const auto& [page, counter] : news) page_changed(page);
+                                 });
         case channel::read_marks:
-            return take(read_marks_, peer, bytes, error, [&](const read_mark_state& news) {
-                for (const auto& [user, marks] : news) touch(user);
-            });
+            return merge_message(mutex_, read_marks_, peer, bytes, error, stats_.merges, stats_.rejected,
+                                 [&](std::uint64_t, const read_mark_state& news) {
+                                     for (const auto& [user, marks] : news) touch(user);
+                                 });
         default:
             error = "channel " + std::to_string(static_cast<int>(c)) + " is not the notifications'";
             return false;

@@ -119,8 +119,6 @@ private:
     using modification_sync = converge::anti_entropy<modification_state, std::uint32_t>;
     using read_mark_sync = converge::anti_entropy<read_mark_state, std::uint32_t>;
 
-    template <class Sync, class OnNews>
-    bool take(Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes, std::string& error, OnNews on_news);
     [[nodiscard]] bool subscribed(const std::string& user, const std::string& page) const;
     [[nodiscard]] std::uint64_t count_of(const std::string& page) const;
     [[nodiscard]] std::uint64_t unread_of(const std::string& user) const;

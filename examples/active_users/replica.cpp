@@ -83,38 +83,23 @@ std::vector<std::byte> replica::message_for(std::uint32_t peer, channel c) {
                                   : converge::encode(adjustments_.message_for(peer));
 }
 
-template <class Sync, class OnNews>
-bool replica::take(Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes, std::string& error,
-                   OnNews on_news) {
-    const auto now = std::chrono::steady_clock::now();
-    // Decoded before the lock: the costly part of a message touches no shared state.
-    auto m = converge::decode<typename Sync::message>(bytes, wire_limits());
-    std::lock_guard lock(mutex_);
-    if (!m) {
-        error = m.error().message();
-        ++stats_.rejected;
-        return false;
-    }
-    last_heard_[m->epoch] = now;
-    const auto news = sync.receive(peer, *m);
-    if (!news.empty()) {
-        ++stats_.merges;
-        on_news(news);
-    }
-    return true;
-}
-
 bool replica::receive(std::uint32_t peer, channel c, std::span<const std::byte> bytes, std::string& error) {
+    const auto now = std::chrono::steady_clock::now();
     if (c == channel::adjustments) {
-        return take(adjustments_, peer, bytes, error, [&](const adjustment_state& news) {
-            for (const auto& [page, counter] : news) touch(page);
-        });
+        return merge_message(mutex_, adjustments_, peer, bytes, error, stats_.merges, stats_.rejected,
+                             [&](std::uint64_t epoch, const adjustment_state& news) {
+                                 last_heard_[epoch] = now;
+                                 for (const auto& [page, counter] : news) touch(page);
+                             });
     }
     if (c == channel::presence) {
-        return take(presence_, peer, bytes, error, [&](const presence_state& news) {
-            touch_all_presence(news);
-            if (presence_.state().is_retired(incarnation_)) rejoin();
-        });
+        return merge_message(mutex_, presence_, peer, bytes, error, stats_.merges, stats_.rejected,
+                             [&](std::uint64_t epoch, const presence_state& news) {
+                                 last_heard_[epoch] = now;
+                                 if (news.empty()) return;
+                                 touch_all_presence(news);
+                                 if (presence_.state().is_retired(incarnation_)) rejoin();
+                             });
     }
     error = "channel " + std::to_string(static_cast<int>(c)) + " is not the viewer counts'";
     return false;

@@ -4,6 +4,7 @@
 
 #include <converge/anti_entropy.hpp>
 #include <converge/decode_limits.hpp>
+#include <converge/encoding.hpp>
 #include <converge/g_map.hpp>
 #include <converge/pn_counter.hpp>
 #include <converge/retirable_counter_map.hpp>
@@ -32,6 +33,26 @@ enum class channel : std::uint8_t { presence = 1, adjustments = 2, subscriptions
 
 /// Bounds on what one replication message may hold (the same for every channel).
 converge::decode_limits wire_limits();
+
+/// The receive path every channel shares: decodes `bytes` as `sync`'s message before taking
+/// `mutex` (the costly part touches no shared state), then merges it under the lock and calls
+/// `on_merged(sender_epoch, news)`. Bad bytes: false, the reason in `error`, `rejected` counted,
+/// nothing merged. A message that brought news counts in `merges`.
+template <class Sync, class OnMerged>
+bool merge_message(std::mutex& mutex, Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes,
+                   std::string& error, std::uint64_t& merges, std::uint64_t& rejected, OnMerged on_merged) {
+    auto m = converge::decode<typename Sync::message>(bytes, wire_limits());
+    std::lock_guard lock(mutex);
+    if (!m) {
+        error = m.error().message();
+        ++rejected;
+        return false;
+    }
+    const auto news = sync.receive(peer, *m);
+    if (!news.empty()) ++merges;
+    on_merged(m->epoch, news);
+    return true;
+}
 
 using clock = std::chrono::system_clock;
 
@@ -92,8 +113,6 @@ private:
     using presence_sync = converge::anti_entropy<presence_state, std::uint32_t>;
     using adjustment_sync = converge::anti_entropy<adjustment_state, std::uint32_t>;
 
-    template <class Sync, class OnNews>
-    bool take(Sync& sync, std::uint32_t peer, std::span<const std::byte> bytes, std::string& error, OnNews on_news);
     void touch(const std::string& page);
     void touch_all_presence(const presence_state& news);
     void rejoin();
