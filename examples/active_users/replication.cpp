@@ -96,6 +96,13 @@ std::optional<frame> open_frame(const std::string& secret, std::span<const std::
     return f;
 }
 
+bool repeat_filter::should_send(channel ch, const std::vector<std::byte>& payload) {
+    std::vector<std::byte>& last = last_sent_.at(static_cast<std::size_t>(ch));
+    if (ch != channel::presence && payload == last) return false;
+    last = payload;
+    return true;
+}
+
 replication::replication(asio::io_context& io, const options& o, replica& r, notifications& n)
     : io_(io), opts_(o), replica_(r), notifications_(n) {}
 
@@ -175,12 +182,14 @@ asio::awaitable<void> replication::outbound(peer_address peer) {
             backoff = std::chrono::milliseconds(100);
             replica_.connected(peer.id);  // the first message on a new link is the full state
             notifications_.connected(peer.id);
+            repeat_filter filter;
             for (;;) {
                 for (const channel ch : {channel::presence, channel::adjustments, channel::subscriptions,
                                          channel::modifications, channel::read_marks}) {
                     const bool counts = ch == channel::presence || ch == channel::adjustments;
                     frame f{ch, opts_.id, now_ms(),
                             counts ? replica_.message_for(peer.id, ch) : notifications_.message_for(peer.id, ch)};
+                    if (!filter.should_send(ch, f.payload)) continue;
                     const auto bytes = seal_frame(opts_.secret, f);
                     co_await asio::async_write(socket, asio::buffer(bytes), asio::use_awaitable);
                     stats_.bytes_sent += bytes.size();

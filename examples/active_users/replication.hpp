@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,22 @@ std::vector<std::byte> seal_frame(const std::string& secret, const frame& f);
 std::optional<frame> open_frame(const std::string& secret, std::span<const std::byte> body,
                                 std::span<const std::byte> mac, std::string& error);
 
+/// Decides, for one outbound connection, which channels' messages are worth sending. A sync
+/// message equal to the last one sent on the same connection and channel is a no-op at the
+/// receiver (it merges nothing new, moves no ack), and TCP already delivered the first, so it is
+/// skipped: an idle link carries one frame per interval instead of five. Presence always goes
+/// out, as the heartbeat that keeps this replica's viewers from being retired and the peer's
+/// lag metric fresh. Make a new filter for each connection: after a reconnect nothing is known
+/// to have arrived.
+class repeat_filter {
+public:
+    /// True when `payload` should be sent on `ch`; remembers it as the last one sent.
+    bool should_send(channel ch, const std::vector<std::byte>& payload);
+
+private:
+    std::array<std::vector<std::byte>, 6> last_sent_;  ///< by channel number (1 to 5)
+};
+
 struct replication_stats {
     std::atomic<std::uint64_t> bytes_sent{0};
     std::atomic<std::uint64_t> frames_received{0};
@@ -50,8 +67,9 @@ struct replication_stats {
     std::map<std::uint32_t, double> lag_seconds;  ///< per peer, at its last frame
 };
 
-/// Listens for peers' frames and keeps one outbound link per configured peer, pushing every
-/// channel (viewer counts and notifications) every interval and reconnecting with backoff.
+/// Listens for peers' frames and keeps one outbound link per configured peer, pushing each
+/// channel (viewer counts and notifications) every interval unless repeat_filter says it would
+/// tell the peer nothing, and reconnecting with backoff.
 class replication {
 public:
     replication(boost::asio::io_context& io, const options& o, replica& r, notifications& n);

@@ -515,6 +515,37 @@ def test_unread_bad_input_changes_nothing(c):
     assert unread_op(c, m, 1, "modify", "home")["modifications"] == m.count("home") == 2
 
 
+def metric(c, i, name):
+    _, text = c.request(i, "GET", "/metrics")
+    values = [line.split()[1] for line in text.splitlines() if line.startswith(name + " ")]
+    assert len(values) == 1, (name, text)
+    return float(values[0])
+
+
+def test_idle_links_send_only_heartbeats(c):
+    """Once replicas agree, each link carries the presence heartbeat alone (not all five channels),
+    and the next write still reaches everyone."""
+    m = UnreadModel()
+    heartbeat(c, 1, "home", "v")
+    unread_op(c, m, 1, "subscribe", "ann", "home")
+    unread_op(c, m, 2, "modify", "home")
+    c.wait_all("home", 1)
+    wait_unread(c, m, ["ann"])
+    time.sleep(0.5)  # the last acks go round
+    window = 2.0
+    before = {i: metric(c, i, "converge_frames_received_total") for i in c.http}
+    time.sleep(window)
+    after = {i: metric(c, i, "converge_frames_received_total") for i in c.http}
+    # Two peers, one frame per 100 ms interval each, with slack for timer jitter; five channels
+    # each would be ~200.
+    ceiling = 2 * (window / 0.1 + 2) * 1.25
+    for i in c.http:
+        received = after[i] - before[i]
+        assert 0 < received <= ceiling, (i, received, ceiling)
+    unread_op(c, m, 3, "modify", "home")
+    wait_unread(c, m, ["ann"])
+
+
 def test_unread_survives_restart_of_every_replica(c):
     """With --data-dir, notification writes are acknowledged once on disk: after kill -9 of every
     replica right after the last acknowledged write, and a restart, every write is there."""

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,60 @@ TEST_CASE("the session table counts joins, leaves and expiries as net changes pe
     t.drain([&](auto page, auto delta) { net[page] += delta; });
     CHECK(net == std::map<session_table::page_id, std::int64_t>{{1, -2}, {2, -1}});
     CHECK(t.heartbeat_sessions() == 0);
+}
+
+TEST_CASE("an idle link sends only presence, and every message it skips would have been a no-op", "[frames]") {
+    replica a(1, {}, std::nullopt);
+    replica b(2, {}, std::nullopt);
+    repeat_filter a_to_b;
+    repeat_filter b_to_a;
+    std::string error;
+    std::map<channel, int> sent;
+    std::map<channel, int> skipped;
+    const auto round = [&] {
+        for (const channel ch : {channel::presence, channel::adjustments}) {
+            const auto m = a.message_for(2, ch);
+            if (a_to_b.should_send(ch, m)) {
+                ++sent[ch];
+                REQUIRE(b.receive(1, ch, m, error));
+            } else {
+                ++skipped[ch];
+                // Delivered anyway, it would merge nothing and move no ack: b's reply is unchanged.
+                const auto merges = b.statistics().merges;
+                const auto reply = b.message_for(1, ch);
+                REQUIRE(b.receive(1, ch, m, error));
+                CHECK(b.statistics().merges == merges);
+                CHECK(b.message_for(1, ch) == reply);
+            }
+            const auto back = b.message_for(1, ch);
+            if (b_to_a.should_send(ch, back)) REQUIRE(a.receive(2, ch, back, error));
+        }
+    };
+    a.fold_sessions({{"home", 3}});
+    b.adjust("home", true);
+    for (int i = 0; i < 4; ++i) round();
+    CHECK(b.view("home").count == 4);
+    sent.clear();
+    skipped.clear();
+
+    for (int i = 0; i < 5; ++i) round();  // idle
+    CHECK(sent[channel::presence] == 5);
+    CHECK(sent[channel::adjustments] == 0);
+    CHECK(skipped[channel::adjustments] == 5);
+
+    a.adjust("home", true);  // news goes out at once
+    round();
+    CHECK(sent[channel::adjustments] == 1);
+    CHECK(b.view("home").count == 5);
+
+    // A new connection knows nothing has arrived: its first message goes out even if it repeats.
+    repeat_filter fresh;
+    const auto m = a.message_for(2, channel::adjustments);
+    CHECK(a_to_b.should_send(channel::adjustments, m));
+    CHECK_FALSE(a_to_b.should_send(channel::adjustments, m));
+    CHECK(fresh.should_send(channel::adjustments, m));
+    CHECK(fresh.should_send(channel::presence, m));
+    CHECK(fresh.should_send(channel::presence, m));  // the heartbeat repeats
 }
 
 TEST_CASE("replicas exchange counts, retire a silent one, and a retired replica rejoins exactly", "[replica]") {
