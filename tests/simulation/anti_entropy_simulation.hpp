@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "network.hpp"
+#include "random.hpp"
 #include "simulation.hpp"
 
 #include <converge/converge.hpp>
@@ -9,12 +11,10 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,8 +51,7 @@ class anti_entropy_simulation {
 
 public:
     anti_entropy_simulation(std::uint64_t seed, bool trace)
-        : rng_(seed), scenario_(draw_scenario(rng_)), trace_(trace), group_(scenario_.replicas, 0),
-          links_(scenario_.replicas) {
+        : rng_(seed), scenario_(draw_scenario(rng_)), trace_(trace), links_(scenario_.replicas) {
         const std::size_t n = scenario_.replicas;
         max_log_ = rng_.below(4) == 0 ? 1024 : static_cast<std::size_t>(rng_.between(1, 16));
         restart_permille_ = rng_.below(2) == 0 ? 0 : rng_.between(1, 15);
@@ -90,38 +89,21 @@ public:
             check_converged();
             check_quiet();
         } catch (const check_failed& f) {
-            result.failure = fmt::format("tick {}: {}", now_, f.what);
+            result.failure = fmt::format("tick {}: {}", net_.now(), f.what);
         } catch (const std::exception& e) {
-            result.failure = fmt::format("tick {}: unexpected exception: {}", now_, e.what());
+            result.failure = fmt::format("tick {}: unexpected exception: {}", net_.now(), e.what());
         }
         result.counts = counts_;
         return result;
     }
 
 private:
-    struct message {
-        std::uint64_t due;
-        std::uint64_t order;
-        std::size_t from;
-        std::size_t to;
-        std::shared_ptr<const std::vector<std::byte>> bytes;
-
-        friend bool operator<(const message& a, const message& b) {
-            if (a.due != b.due) return a.due > b.due;
-            if (a.order != b.order) return a.order > b.order;
-            if (a.from != b.from) return a.from > b.from;
-            return a.to > b.to;
-        }
-    };
-
-    template <class... Args>
-    [[noreturn]] static void fail(fmt::format_string<Args...> f, Args&&... args) {
-        throw check_failed{fmt::format(f, std::forward<Args>(args)...)};
-    }
+    using bytes = std::shared_ptr<const std::vector<std::byte>>;  // one encoding, shared by every copy
+    using message = typename network<bytes>::message;
 
     template <class... Args>
     void trace(fmt::format_string<Args...> f, Args&&... args) {
-        if (trace_) fmt::print("t={:<4} {}\n", now_, fmt::format(f, std::forward<Args>(args)...));
+        if (trace_) fmt::print("t={:<4} {}\n", net_.now(), fmt::format(f, std::forward<Args>(args)...));
     }
 
     /// A replica's protocol state, connected to its linked peers; epochs are never 0 (a peer
@@ -135,8 +117,8 @@ private:
     // --- phases ---
 
     void faulty_phase() {
-        for (now_ = 0; now_ < scenario_.fault_ticks; ++now_) {
-            if (rng_.chance(scenario_.partition_permille)) repartition();
+        for (; net_.now() < scenario_.fault_ticks; net_.tick()) {
+            if (net_.maybe_repartition()) trace("repartition");
             for (std::size_t i = 0; i < nodes_.size(); ++i) {
                 if (rng_.chance(scenario_.op_permille)) {
                     const auto n = rng_.between(1, 3);
@@ -145,20 +127,19 @@ private:
                 if (rng_.chance(scenario_.flush_permille)) send_all(i);
                 if (rng_.chance(restart_permille_)) restart(i);
             }
-            deliver_due();
+            net_.deliver_due([this](const message& m, bool lost) { deliver(m, lost); });
         }
     }
 
     void stop_faults() {
-        faults_ = false;
-        std::fill(group_.begin(), group_.end(), 0);
+        net_.stop_faults();
         trace("faults stop: partitions healed, no more drops or restarts");
-        drain();
+        net_.drain([this](const message& m, bool lost) { deliver(m, lost); });
     }
 
     void round() {
         for (std::size_t i = 0; i < nodes_.size(); ++i) send_all(i);
-        drain();
+        net_.drain([this](const message& m, bool lost) { deliver(m, lost); });
     }
 
     void check_converged() {
@@ -206,7 +187,8 @@ private:
             if (quiet_ && (m.full_state || !m.payload.empty()))
                 fail("replica {} sends {} to {} after convergence", i, show(m), p);
             if (trace_) trace("replica {} -> {}: {}", i, p, show(m));
-            send(i, p, std::make_shared<const std::vector<std::byte>>(converge::encode(m)));
+            const auto encoded = std::make_shared<const std::vector<std::byte>>(converge::encode(m));
+            if (net_.send(i, p, encoded, encoded->size()).empty()) trace("message {} -> {} dropped", i, p);
         }
     }
 
@@ -215,58 +197,14 @@ private:
         trace("replica {} restarts with epoch {}", i, nodes_[i].epoch());
     }
 
-    void repartition() {
-        const std::size_t n = nodes_.size();
-        if (rng_.below(2) == 0) {
-            std::fill(group_.begin(), group_.end(), 0);
-        } else {
-            const std::size_t groups = static_cast<std::size_t>(rng_.between(2, std::min<std::uint64_t>(4, n)));
-            for (auto& g : group_) g = rng_.index(groups);
-        }
-        trace("repartition");
-    }
-
     // --- network ---
 
-    void send(std::size_t from, std::size_t to, const std::shared_ptr<const std::vector<std::byte>>& bytes) {
-        ++counts_.sent;
-        counts_.bytes += bytes->size();
-        if (faults_ && rng_.chance(scenario_.drop_permille)) {
-            ++counts_.dropped;
-            trace("message {} -> {} dropped", from, to);
-            return;
-        }
-        const std::uint64_t copies = rng_.chance(scenario_.duplicate_permille) ? 2 : 1;
-        counts_.duplicated += copies - 1;
-        for (std::uint64_t c = 0; c < copies; ++c) {
-            const std::uint64_t due = now_ + 1 + rng_.below(scenario_.max_delay + 1);
-            in_flight_.push(message{due, rng_.next(), from, to, bytes});
-        }
-    }
-
-    void deliver_due() {
-        while (!in_flight_.empty() && in_flight_.top().due <= now_) {
-            const message m = in_flight_.top();
-            in_flight_.pop();
-            deliver(m);
-        }
-    }
-
-    void drain() {
-        while (!in_flight_.empty()) {
-            ++now_;
-            deliver_due();
-        }
-    }
-
-    void deliver(const message& m) {
-        if (group_[m.from] != group_[m.to]) {
-            ++counts_.dropped;
+    void deliver(const message& m, bool lost) {
+        if (lost) {
             trace("message {} -> {} lost to the partition", m.from, m.to);
             return;
         }
-        ++counts_.delivered;
-        const auto decoded = converge::decode<sync_message>(*m.bytes);
+        const auto decoded = converge::decode<sync_message>(*m.payload);
         if (!decoded) fail("replica {} could not decode a message from {}: {}", m.to, m.from, decoded.error().message());
         const T before = nodes_[m.to].state();
         const T news = nodes_[m.to].receive(m.from, *decoded);
@@ -288,19 +226,16 @@ private:
     rng rng_;
     scenario scenario_;
     bool trace_;
-    bool faults_ = true;
     bool quiet_ = false;  // converged: every message must now be empty
-    std::uint64_t now_ = 0;
     std::size_t max_log_ = 1024;
     std::uint64_t restart_permille_ = 0;
-    std::vector<std::size_t> group_;
     std::vector<std::vector<std::size_t>> links_;
     std::vector<actor> ids_;
     std::vector<node> nodes_;
-    std::priority_queue<message> in_flight_;
     T sequential_;
     truth_type truth_{};
     stats counts_;
+    network<bytes> net_{rng_, scenario_, counts_};
     rc::Gen<typename ops::op> op_gen_ = ops::gen_op();
 };
 

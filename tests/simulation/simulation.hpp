@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../support/crdt_ops.hpp"
+#include "network.hpp"
 #include "random.hpp"
 
 #include <converge/converge.hpp>
@@ -10,81 +11,16 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <queue>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace converge_sim {
-
-/// The shape of one seed's run. It is drawn from the seed before anything else, so that
-/// `--describe` can print it without running anything.
-struct scenario {
-    std::size_t replicas = 2;               // 2..16
-    std::uint64_t fault_ticks = 0;          // length of the faulty phase
-    std::uint64_t op_permille = 0;          // per replica and tick: chance of local operations
-    std::uint64_t flush_permille = 0;       // per replica and tick: chance of shipping its buffered deltas
-    std::uint64_t drop_permille = 0;        // per message, while faults last
-    std::uint64_t duplicate_permille = 0;   // per message, always (duplicates are harmless by design)
-    std::uint64_t max_delay = 0;            // a message arrives 1..1+max_delay ticks after it was sent
-    std::uint64_t partition_permille = 0;   // per tick: chance that the partition changes
-    std::uint64_t gossip_permille = 0;      // per replica and tick: chance of anti-entropy during faults
-};
-
-inline scenario draw_scenario(rng& r) {
-    scenario s;
-    s.replicas = static_cast<std::size_t>(r.between(2, 16));
-    s.fault_ticks = r.between(5, 120);
-    s.op_permille = r.between(20, 400);
-    s.flush_permille = r.between(50, 700);
-    // Most seeds lose some messages; one in eight loses (nearly) all of them, so that only
-    // anti-entropy can repair the gap; one in eight loses none.
-    switch (r.below(8)) {
-    case 0: s.drop_permille = 0; break;
-    case 1: s.drop_permille = r.between(900, 1000); break;
-    default: s.drop_permille = r.between(1, 500); break;
-    }
-    s.duplicate_permille = r.below(4) == 0 ? 0 : r.between(1, 300);
-    s.max_delay = r.below(4) == 0 ? 0 : r.between(1, 20);
-    s.partition_permille = r.below(3) == 0 ? 0 : r.between(10, 150);
-    s.gossip_permille = r.between(0, 60);
-    return s;
-}
-
-inline std::string describe(const scenario& s) {
-    const auto pct = [](std::uint64_t permille) { return fmt::format("{}.{}%", permille / 10, permille % 10); };
-    return fmt::format(
-        "{} replicas, {} faulty ticks; per replica and tick: ops {}, flush {}, gossip {}; "
-        "repartition {} a tick; per message: drop {}, duplicate {}, delay 1..{} ticks",
-        s.replicas, s.fault_ticks, pct(s.op_permille), pct(s.flush_permille), pct(s.gossip_permille),
-        pct(s.partition_permille), pct(s.drop_permille), pct(s.duplicate_permille), s.max_delay + 1);
-}
-
-/// What a run did, summed over seeds for the summary line.
-struct stats {
-    std::uint64_t ops = 0;
-    std::uint64_t sent = 0;
-    std::uint64_t dropped = 0;
-    std::uint64_t duplicated = 0;
-    std::uint64_t delivered = 0;
-    std::uint64_t bytes = 0;
-
-    stats& operator+=(const stats& o) {
-        ops += o.ops;
-        sent += o.sent;
-        dropped += o.dropped;
-        duplicated += o.duplicated;
-        delivered += o.delivered;
-        bytes += o.bytes;
-        return *this;
-    }
-};
 
 /// One run's verdict: `failure` is empty when every check held.
 struct outcome {
@@ -125,6 +61,11 @@ struct check_failed {
     std::string what;
 };
 
+template <class... Args>
+[[noreturn]] void fail(fmt::format_string<Args...> f, Args&&... args) {
+    throw check_failed{fmt::format(f, std::forward<Args>(args)...)};
+}
+
 /// One seed's run for the CRDT type `T`, whose operations and truth model come from
 /// `converge_test::crdt_ops<T>`:
 ///
@@ -153,7 +94,7 @@ class simulation {
 public:
     simulation(std::uint64_t seed, bool trace)
         : rng_(seed), scenario_(draw_scenario(rng_)), trace_(trace), replicas_(scenario_.replicas),
-          buffers_(scenario_.replicas), group_(scenario_.replicas, 0) {
+          buffers_(scenario_.replicas) {
         for (std::size_t i = 0; i < scenario_.replicas; ++i) ids_.push_back(converge_test::actor_id<actor>(i));
     }
 
@@ -166,9 +107,9 @@ public:
             anti_entropy();
             check_converged();
         } catch (const check_failed& f) {
-            result.failure = fmt::format("tick {}: {}", now_, f.what);
+            result.failure = fmt::format("tick {}: {}", net_.now(), f.what);
         } catch (const std::exception& e) {
-            result.failure = fmt::format("tick {}: unexpected exception: {}", now_, e.what());
+            result.failure = fmt::format("tick {}: unexpected exception: {}", net_.now(), e.what());
         }
         result.counts = counts_;
         return result;
@@ -187,40 +128,27 @@ private:
         return "?";
     }
 
-    struct message {
-        std::uint64_t due;    // tick of delivery
-        std::uint64_t order;  // random: reorders messages due in the same tick
-        std::size_t from;
-        std::size_t to;
+    struct envelope {
         kind what;
         std::shared_ptr<const std::vector<std::byte>> bytes;  // one encoding, shared by every copy
-
-        // Later first, for std::priority_queue; `order` is unique in practice and the tie after
-        // it is broken by the endpoints, so the delivery order is the same on every library.
-        friend bool operator<(const message& a, const message& b) {
-            if (a.due != b.due) return a.due > b.due;
-            if (a.order != b.order) return a.order > b.order;
-            if (a.from != b.from) return a.from > b.from;
-            return a.to > b.to;
-        }
     };
-
-    template <class... Args>
-    [[noreturn]] static void fail(fmt::format_string<Args...> f, Args&&... args) {
-        throw check_failed{fmt::format(f, std::forward<Args>(args)...)};
-    }
+    using message = typename network<envelope>::message;
 
     // Callers whose arguments cost something to build test trace_ first.
     template <class... Args>
     void trace(fmt::format_string<Args...> f, Args&&... args) {
-        if (trace_) fmt::print("t={:<4} {}\n", now_, fmt::format(f, std::forward<Args>(args)...));
+        if (trace_) fmt::print("t={:<4} {}\n", net_.now(), fmt::format(f, std::forward<Args>(args)...));
     }
 
     // --- phases ---
 
     void faulty_phase() {
-        for (now_ = 0; now_ < scenario_.fault_ticks; ++now_) {
-            if (rng_.chance(scenario_.partition_permille)) repartition();
+        for (; net_.now() < scenario_.fault_ticks; net_.tick()) {
+            if (net_.maybe_repartition() && trace_) {
+                std::string groups;
+                for (const std::size_t g : net_.groups()) groups += static_cast<char>('0' + g);
+                trace("partition: groups {}", groups);
+            }
             for (std::size_t i = 0; i < replicas_.size(); ++i) {
                 if (rng_.chance(scenario_.op_permille)) {
                     const auto n = rng_.between(1, 3);
@@ -229,24 +157,23 @@ private:
                 if (!buffers_[i].empty() && rng_.chance(scenario_.flush_permille)) flush(i);
                 if (rng_.chance(scenario_.gossip_permille)) start_anti_entropy(i, random_peer(i));
             }
-            deliver_due();
+            net_.deliver_due([this](const message& m, bool lost) { deliver(m, lost); });
         }
     }
 
     void stop_faults() {
-        faults_ = false;
-        std::fill(group_.begin(), group_.end(), 0);
+        net_.stop_faults();
         trace("faults stop: partitions healed, no more drops");
         for (std::size_t i = 0; i < replicas_.size(); ++i)
             if (!buffers_[i].empty()) flush(i);
-        drain();
+        net_.drain([this](const message& m, bool lost) { deliver(m, lost); });
     }
 
     void anti_entropy() {
         const std::size_t n = replicas_.size();
         for (std::size_t r = 1; r < n; ++r) {
             for (std::size_t i = 0; i < n; ++i) start_anti_entropy(i, (i + r) % n);
-            drain();
+            net_.drain([this](const message& m, bool lost) { deliver(m, lost); });
         }
     }
 
@@ -316,70 +243,28 @@ private:
         return p < i ? p : p + 1;
     }
 
-    void repartition() {
-        const std::size_t n = replicas_.size();
-        if (rng_.below(2) == 0) {
-            std::fill(group_.begin(), group_.end(), 0);
-        } else {
-            const std::size_t groups = static_cast<std::size_t>(rng_.between(2, std::min<std::uint64_t>(4, n)));
-            for (auto& g : group_) g = rng_.index(groups);
-        }
-        if (trace_) {
-            std::string groups;
-            for (const std::size_t g : group_) groups += static_cast<char>('0' + g);
-            trace("partition: groups {}", groups);
-        }
-    }
-
     // --- network ---
 
     void send(std::size_t from, std::size_t to, kind k, const std::shared_ptr<const std::vector<std::byte>>& bytes) {
-        ++counts_.sent;
-        counts_.bytes += bytes->size();
-        if (faults_ && rng_.chance(scenario_.drop_permille)) {
-            ++counts_.dropped;
-            trace("{} {} -> {} dropped", name(k), from, to);
+        const auto due = net_.send(from, to, {k, bytes}, bytes->size());
+        if (due.empty()) trace("{} {} -> {} dropped", name(k), from, to);
+        for (std::size_t c = 0; c < due.size(); ++c)
+            trace("{} {} -> {} due at t={}{}", name(k), from, to, due[c], c > 0 ? " (duplicate)" : "");
+    }
+
+    void deliver(const message& m, bool lost) {
+        const kind what = m.payload.what;
+        if (lost) {
+            trace("{} {} -> {} lost to the partition", name(what), m.from, m.to);
             return;
         }
-        const std::uint64_t copies = rng_.chance(scenario_.duplicate_permille) ? 2 : 1;
-        counts_.duplicated += copies - 1;
-        for (std::uint64_t c = 0; c < copies; ++c) {
-            const std::uint64_t due = now_ + 1 + rng_.below(scenario_.max_delay + 1);
-            in_flight_.push(message{due, rng_.next(), from, to, k, bytes});
-            trace("{} {} -> {} due at t={}{}", name(k), from, to, due, c > 0 ? " (duplicate)" : "");
-        }
-    }
-
-    void deliver_due() {
-        while (!in_flight_.empty() && in_flight_.top().due <= now_) {
-            const message m = in_flight_.top();
-            in_flight_.pop();
-            deliver(m);
-        }
-    }
-
-    /// Runs the clock until nothing is in flight, replies included.
-    void drain() {
-        while (!in_flight_.empty()) {
-            ++now_;
-            deliver_due();
-        }
-    }
-
-    void deliver(const message& m) {
-        if (group_[m.from] != group_[m.to]) {
-            ++counts_.dropped;
-            trace("{} {} -> {} lost to the partition", name(m.what), m.from, m.to);
-            return;
-        }
-        ++counts_.delivered;
-        const auto decoded = converge::decode<T>(*m.bytes);
+        const auto decoded = converge::decode<T>(*m.payload.bytes);
         if (!decoded)
-            fail("replica {} could not decode a {} from {}: {}", m.to, name(m.what), m.from,
+            fail("replica {} could not decode a {} from {}: {}", m.to, name(what), m.from,
                  decoded.error().message());
-        if (trace_) trace("{} {} -> {} arrives: {}", name(m.what), m.from, m.to, show(*decoded));
-        merge_into(m.to, *decoded, m.what, m.from);
-        if (m.what == kind::sync_request) {
+        if (trace_) trace("{} {} -> {} arrives: {}", name(what), m.from, m.to, show(*decoded));
+        merge_into(m.to, *decoded, what, m.from);
+        if (what == kind::sync_request) {
             const T reply = replicas_[m.to].delta_for(*decoded);
             send(m.to, m.from, kind::sync_reply,
                  std::make_shared<const std::vector<std::byte>>(converge::encode(reply)));
@@ -389,16 +274,13 @@ private:
     rng rng_;
     scenario scenario_;
     bool trace_;
-    bool faults_ = true;
-    std::uint64_t now_ = 0;
     std::vector<actor> ids_;
     std::vector<T> replicas_;
     std::vector<T> buffers_;  // each replica's deltas not yet shipped
-    std::vector<std::size_t> group_;  // partition: replicas talk only within their group
-    std::priority_queue<message> in_flight_;
     T sequential_;            // every operation, applied in order to one object
     truth_type truth_{};      // the same operations, in plain arithmetic
     stats counts_;
+    network<envelope> net_{rng_, scenario_, counts_};
     rc::Gen<typename ops::op> op_gen_ = ops::gen_op();
 };
 
