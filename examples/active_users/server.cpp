@@ -10,7 +10,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <ostream>
 #include <sstream>
+#include <string_view>
 
 namespace active_users {
 
@@ -116,59 +118,56 @@ void server::retire() {
     if (n > 0) std::fprintf(stderr, "replica %u: retired %zu silent incarnation(s)\n", opts_.id, n);
 }
 
+namespace {
+
+/// The HELP (when there is one) and TYPE lines that open a metric family in the Prometheus text format.
+void family(std::ostream& out, std::string_view name, std::string_view type, std::string_view help = {}) {
+    if (!help.empty()) out << "# HELP " << name << ' ' << help << '\n';
+    out << "# TYPE " << name << ' ' << type << '\n';
+}
+
+/// A family with one unlabelled sample.
+template <class Value>
+void metric(std::ostream& out, std::string_view name, std::string_view type, Value value, std::string_view help = {}) {
+    family(out, name, type, help);
+    out << name << ' ' << value << '\n';
+}
+
+}  // namespace
+
 std::string server::metrics() {
     const replica::stats s = replica_.statistics();
     const notifications::stats n = notifications_.statistics();
     replication_stats& r = replication_.stats();
     std::ostringstream out;
-    out << "# HELP converge_sessions Live viewer sessions held by this replica.\n"
-           "# TYPE converge_sessions gauge\n"
-        << "converge_sessions{kind=\"heartbeat\"} " << sessions_.heartbeat_sessions() << "\n"
-        << "converge_sessions{kind=\"websocket\"} " << sessions_.streams() << "\n"
-        << "# HELP converge_pages Pages this replica knows a count for.\n# TYPE converge_pages gauge\n"
-        << "converge_pages " << s.pages << "\n"
-        << "# HELP converge_merges_total Replication messages that brought news.\n"
-           "# TYPE converge_merges_total counter\n"
-        << "converge_merges_total " << s.merges << "\n"
-        << "# TYPE converge_rejected_messages_total counter\n"
-        << "converge_rejected_messages_total " << s.rejected + n.rejected + r.frames_rejected.load() << "\n"
-        << "# TYPE converge_frames_received_total counter\n"
-        << "converge_frames_received_total " << r.frames_received.load() << "\n"
-        << "# HELP converge_replication_bytes_sent_total Bytes of replication frames sent.\n"
-           "# TYPE converge_replication_bytes_sent_total counter\n"
-        << "converge_replication_bytes_sent_total " << r.bytes_sent.load() << "\n"
-        << "# HELP converge_replication_lag_seconds Age of the last frame from each peer on arrival.\n"
-           "# TYPE converge_replication_lag_seconds gauge\n";
+    family(out, "converge_sessions", "gauge", "Live viewer sessions held by this replica.");
+    out << "converge_sessions{kind=\"heartbeat\"} " << sessions_.heartbeat_sessions() << "\n"
+        << "converge_sessions{kind=\"websocket\"} " << sessions_.streams() << "\n";
+    metric(out, "converge_pages", "gauge", s.pages, "Pages this replica knows a count for.");
+    metric(out, "converge_merges_total", "counter", s.merges, "Replication messages that brought news.");
+    metric(out, "converge_rejected_messages_total", "counter", s.rejected + n.rejected + r.frames_rejected.load());
+    metric(out, "converge_frames_received_total", "counter", r.frames_received.load());
+    metric(out, "converge_replication_bytes_sent_total", "counter", r.bytes_sent.load(),
+           "Bytes of replication frames sent.");
+    family(out, "converge_replication_lag_seconds", "gauge", "Age of the last frame from each peer on arrival.");
     {
         std::lock_guard lock(r.lag_mutex);
         for (const auto& [peer, lag] : r.lag_seconds)
             out << "converge_replication_lag_seconds{peer=\"" << peer << "\"} " << lag << "\n";
     }
-    out << "# TYPE converge_retired_incarnations gauge\n"
-        << "converge_retired_incarnations " << s.retired << "\n"
-        << "# TYPE converge_rejoins_total counter\n"
-        << "converge_rejoins_total " << s.rejoins << "\n"
-        << "# TYPE converge_expired_sessions_total counter\n"
-        << "converge_expired_sessions_total " << expired_.load() << "\n"
-        << "# TYPE converge_http_requests_total counter\n"
-        << "converge_http_requests_total " << http_requests_.load() << "\n"
-        << "# TYPE converge_snapshots_written_total counter\n"
-        << "converge_snapshots_written_total " << persister_.snapshots_written() << "\n"
-        << "# HELP converge_notification_users Users with subscriptions or read marks known here.\n"
-           "# TYPE converge_notification_users gauge\n"
-        << "converge_notification_users " << n.users << "\n"
-        << "# HELP converge_notification_pages Pages with modifications known here.\n"
-           "# TYPE converge_notification_pages gauge\n"
-        << "converge_notification_pages " << n.pages << "\n"
-        << "# HELP converge_notification_merges_total Notification messages that brought news.\n"
-           "# TYPE converge_notification_merges_total counter\n"
-        << "converge_notification_merges_total " << n.merges << "\n"
-        << "# HELP converge_notification_rejected_total Notification messages that failed to decode.\n"
-           "# TYPE converge_notification_rejected_total counter\n"
-        << "converge_notification_rejected_total " << n.rejected << "\n"
-        << "# HELP converge_notification_writes_total Subscribes, unsubscribes, reads and modifications made here.\n"
-           "# TYPE converge_notification_writes_total counter\n"
-        << "converge_notification_writes_total " << n.local_writes << "\n";
+    metric(out, "converge_retired_incarnations", "gauge", s.retired);
+    metric(out, "converge_rejoins_total", "counter", s.rejoins);
+    metric(out, "converge_expired_sessions_total", "counter", expired_.load());
+    metric(out, "converge_http_requests_total", "counter", http_requests_.load());
+    metric(out, "converge_snapshots_written_total", "counter", persister_.snapshots_written());
+    metric(out, "converge_notification_users", "gauge", n.users, "Users with subscriptions or read marks known here.");
+    metric(out, "converge_notification_pages", "gauge", n.pages, "Pages with modifications known here.");
+    metric(out, "converge_notification_merges_total", "counter", n.merges,
+           "Notification messages that brought news.");
+    metric(out, "converge_notification_rejected_total", "counter", n.rejected,
+           "Notification messages that failed to decode.");
+    metric(out, "converge_notification_writes_total", "counter", n.local_writes,
+           "Subscribes, unsubscribes, reads and modifications made here.");
     return out.str();
 }
 
