@@ -3,6 +3,7 @@
 #pragma once
 
 #include <converge/codec.hpp>
+#include <converge/detail/locate.hpp>
 #include <converge/delta_crdt.hpp>
 #include <converge/encoding.hpp>
 #include <converge/replica_id.hpp>
@@ -117,18 +118,7 @@ private:
     template <class K, class R, class C>
     friend class retirable_counter_map;
 
-    struct slot {
-        std::size_t index;
-        bool found;
-    };
-
-    /// Where `key` is, or where it would be inserted.
-    [[nodiscard]] slot locate(const Key& key) const {
-        const auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
-                                         [](const entry& e, const Key& k) { return e.first < k; });
-        const auto i = static_cast<std::size_t>(it - entries_.begin());
-        return {i, i < entries_.size() && entries_[i].first == key};
-    }
+    [[nodiscard]] detail::slot locate(const Key& key) const { return detail::locate(entries_, key); }
 
     void merge_at(const Key& key, const Value& v) {
         const auto [i, found] = locate(key);

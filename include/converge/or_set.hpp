@@ -4,6 +4,7 @@
 
 #include <converge/codec.hpp>
 #include <converge/detail/dot_context.hpp>
+#include <converge/detail/locate.hpp>
 #include <converge/encoding.hpp>
 #include <converge/error.hpp>
 #include <converge/replica_id.hpp>
@@ -12,8 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <iterator>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -61,8 +62,7 @@ public:
         if (last == std::numeric_limits<std::uint64_t>::max())
             throw overflow_error("converge: or_set dot counter overflows");
         const dot d{self, last + 1};
-        const std::size_t i = lower_bound(x);
-        const bool found = i < entries_.size() && entries_[i].first == x;
+        const auto [i, found] = detail::locate(entries_, x);
 
         or_set delta;
         delta.entries_.emplace_back(x, std::vector<dot>{d});
@@ -89,18 +89,15 @@ public:
     /// Removes `x`, as far as this replica has observed it. Returns the delta (the removed
     /// dots, as context), or an empty set when `x` is absent.
     or_set remove(const T& x) {
-        const std::size_t i = lower_bound(x);
-        if (i == entries_.size() || !(entries_[i].first == x)) return {};
+        const auto [i, found] = detail::locate(entries_, x);
+        if (!found) return {};
         or_set delta;
         for (const dot& d : entries_[i].second) delta.context_.insert(d);
         entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
         return delta;
     }
 
-    [[nodiscard]] bool contains(const T& x) const {
-        const std::size_t i = lower_bound(x);
-        return i < entries_.size() && entries_[i].first == x;
-    }
+    [[nodiscard]] bool contains(const T& x) const { return detail::locate(entries_, x).found; }
 
     /// Number of elements present.
     [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
@@ -232,8 +229,7 @@ private:
         std::vector<joined> plan;
         plan.reserve(other.entries_.size());
         for (const auto& [x, dots] : other.entries_) {
-            const std::size_t i = lower_bound(x);
-            const bool found = i < entries_.size() && entries_[i].first == x;
+            const auto [i, found] = detail::locate(entries_, x);
             plan.push_back({i, found,
                             entry(x, found ? join_dots(entries_[i].second, other.context_, dots, context_)
                                            : unseen_by(dots, context_))});
@@ -255,12 +251,6 @@ private:
                 entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(j->at), std::move(j->value));
         std::erase_if(entries_, [](const entry& e) { return e.second.empty(); });
         context_ = std::move(context);
-    }
-
-    [[nodiscard]] std::size_t lower_bound(const T& x) const {
-        const auto it = std::lower_bound(entries_.begin(), entries_.end(), x,
-                                         [](const entry& e, const T& k) { return e.first < k; });
-        return static_cast<std::size_t>(it - entries_.begin());
     }
 
     static std::vector<dot> unseen_by(const std::vector<dot>& dots, const detail::dot_context<Replica>& context) {

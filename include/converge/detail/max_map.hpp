@@ -4,6 +4,7 @@
 
 #include <converge/detail/byte_io.hpp>
 #include <converge/detail/lattice.hpp>
+#include <converge/detail/locate.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -51,15 +52,11 @@ public:
     [[nodiscard]] V get(const K& k) const { return value_at(locate(k)); }
 
     /// Where `k` is, or would be inserted: what a mutator looks up once and then stores to.
-    struct slot {
-        std::size_t index;
-        bool found;
-    };
-
-    [[nodiscard]] slot locate(const K& k) const {
-        const std::size_t i = lower_bound(k);
-        return {i, i < keys_.size() && keys_[i] == k};
-    }
+    /// A std::lower_bound, whose branches let the processor speculate the next probe's load.
+    /// A service looks up ids in many states (one per page), mostly out of cache, where that
+    /// beats a branch-free search by 2-3x (bench/delta_merge.bench.cpp); g_set's one large,
+    /// hot array is the opposite case (detail/lower_bound.hpp).
+    [[nodiscard]] slot locate(const K& k) const { return detail::locate(keys_, k); }
 
     /// The value at a located slot, or bottom when the key is absent.
     [[nodiscard]] V value_at(slot s) const { return s.found ? values_[s.index] : V{}; }
@@ -163,14 +160,6 @@ private:
             else all_found = false;
         }
         return all_found;
-    }
-
-    /// std::lower_bound, whose branches let the processor speculate the next probe's load.
-    /// A service looks up ids in many states (one per page), mostly out of cache, where that
-    /// beats a branch-free search by 2-3x (bench/delta_merge.bench.cpp); g_set's one large,
-    /// hot array is the opposite case (detail/lower_bound.hpp).
-    [[nodiscard]] std::size_t lower_bound(const K& k) const {
-        return static_cast<std::size_t>(std::lower_bound(keys_.begin(), keys_.end(), k) - keys_.begin());
     }
 
     /// The general merge: one pass that writes every step's output whether or not the keys
