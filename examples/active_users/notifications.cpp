@@ -5,24 +5,13 @@
 #include <converge/encoding.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
-#include <random>
 
 namespace active_users {
 
-namespace {
-
-std::uint64_t fresh_writer() {
-    std::random_device rd;
-    std::uint64_t x = 0;
-    while (x == 0) x = (std::uint64_t{rd()} << 32) ^ rd();
-    return x;
-}
-
-}  // namespace
-
 notifications::notifications(notification_states restored, std::uint64_t writer)
-    : writer_(writer != 0 ? writer : fresh_writer()),
+    : writer_(writer != 0 ? writer : fresh_id()),
       subscriptions_(writer_, std::move(restored.subscriptions)),
       modifications_(writer_, std::move(restored.modifications)),
       read_marks_(writer_, std::move(restored.read_marks)) {
@@ -58,7 +47,7 @@ notifications::outcome notifications::read_all(const std::string& user) {
     std::lock_guard lock(mutex_);
     bool wrote = false;
     if (const auto* pages = subscriptions_.state().find(user)) {
-        for (const auto& entry : pages->entries()) wrote = raise_mark(user, entry.first) || wrote;
+        for (const std::string& page : pages->elements()) wrote = raise_mark(user, page) || wrote;
     }
     return done(user, wrote);
 }
@@ -178,9 +167,7 @@ std::uint64_t notifications::unread_of(const std::string& user) const {
     if (pages == nullptr) return 0;
     const auto* marks = read_marks_.state().find(user);
     std::uint64_t total = 0;
-    // entries(), not elements(): clang 14 cannot instantiate libstdc++ 12's views::keys.
-    for (const auto& entry : pages->entries()) {
-        const std::string& page = entry.first;
+    for (const std::string& page : pages->elements()) {
         const std::uint64_t n = count_of(page);
         const auto* mark = marks != nullptr ? marks->find(page) : nullptr;
         const std::uint64_t seen = mark != nullptr ? mark->value_or(0) : 0;
@@ -216,7 +203,7 @@ notifications::outcome notifications::done(const std::string& user, bool wrote) 
 void notifications::subscriptions_changed(const std::string& user) {
     std::vector<std::string> now;
     if (const auto* pages = subscriptions_.state().find(user)) {
-        for (const auto& entry : pages->entries()) now.push_back(entry.first);
+        now.assign(pages->elements().begin(), pages->elements().end());
     }
     if (now.empty() && pages_of_.find(user) == pages_of_.end()) return;
     std::vector<std::string>& before = pages_of_[user];

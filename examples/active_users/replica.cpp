@@ -9,16 +9,12 @@
 
 namespace active_users {
 
-namespace {
-
-std::uint64_t fresh_incarnation() {
+std::uint64_t fresh_id() {
     std::random_device rd;
     std::uint64_t x = 0;
     while (x == 0) x = (std::uint64_t{rd()} << 32) ^ rd();
     return x;
 }
-
-}  // namespace
 
 converge::decode_limits wire_limits() {
     // Hostile peers with the secret aside, a message is bounded by what a cluster can hold.
@@ -30,7 +26,7 @@ converge::decode_limits wire_limits() {
 
 replica::replica(std::uint32_t id, adjustment_state restored, std::optional<std::uint64_t> previous_incarnation)
     : id_(id),
-      incarnation_(fresh_incarnation()),
+      incarnation_(fresh_id()),
       presence_(incarnation_),
       adjustments_(incarnation_, std::move(restored)) {
     // The previous run of this process is dead, with its sessions: say so at once rather than
@@ -182,7 +178,7 @@ void replica::touch_all_presence(const presence_state& news) {
 void replica::rejoin() {
     // Peers retired this incarnation (a partition outlasted --retire-after). Its entries are gone
     // everywhere; publish the sessions this process still holds under a new id.
-    incarnation_ = fresh_incarnation();
+    incarnation_ = fresh_id();
     ++stats_.rejoins;
     presence_ = presence_sync(incarnation_, presence_.state());
     adjustments_ = adjustment_sync(incarnation_, adjustments_.state());

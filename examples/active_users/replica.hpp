@@ -31,6 +31,10 @@ using adjustment_state = converge::g_map<std::string, converge::pn_counter<std::
 /// the unread notifications (notifications.hpp) on channels 3 to 5.
 enum class channel : std::uint8_t { presence = 1, adjustments = 2, subscriptions = 3, modifications = 4, read_marks = 5 };
 
+/// A random non-zero 64-bit id, new for every run: a replica's incarnation, the notifications'
+/// writer id. Random, so that a restarted process never reuses an id its last run wrote under.
+std::uint64_t fresh_id();
+
 /// Bounds on what one replication message may hold (the same for every channel).
 converge::decode_limits wire_limits();
 
