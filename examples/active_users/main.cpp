@@ -1,7 +1,6 @@
 // converge-active-users: one replica of the replicated "N people are viewing this page" counter.
 // SPDX-License-Identifier: MIT
 #include "options.hpp"
-#include "persistence.hpp"
 #include "server.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -14,34 +13,30 @@
 
 int main(int argc, char** argv) {
     using namespace active_users;
-    const parse_result parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc), std::getenv("CONVERGE_SECRET"));
-    if (parsed.help) {
+    const auto parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc), std::getenv("CONVERGE_SECRET"));
+    if (!parsed) {
+        std::fprintf(stderr, "converge-active-users: %s\n%s", parsed.error().message.c_str(), usage);
+        return 2;
+    }
+    const options& o = *parsed;
+    if (o.help) {
         std::fputs(usage, stdout);
         return 0;
     }
-    if (!parsed.opts) {
-        std::fprintf(stderr, "converge-active-users: %s\n%s", parsed.error.c_str(), usage);
-        return 2;
-    }
-    const options& o = *parsed.opts;
-    try {
-        std::optional<snapshot> restored;
-        if (!o.data_dir.empty()) restored = load_snapshot(o.data_dir);
-        const unsigned threads = o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
-        boost::asio::io_context io(static_cast<int>(threads));
-        server s(io, o, std::move(restored));
-        s.start();
-        boost::asio::signal_set stop(io, SIGINT, SIGTERM);
-        stop.async_wait([&](auto, int) { io.stop(); });
-        std::fprintf(stderr, "replica %u: http %s:%u, replication %s:%u, %zu peer(s), %u thread(s)\n", o.id,
-                     o.http.host.c_str(), o.http.port, o.listen.host.c_str(), o.listen.port, o.peers.size(), threads);
-        std::vector<std::thread> pool;
-        for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-        io.run();
-        for (auto& t : pool) t.join();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "converge-active-users: %s\n", e.what());
+    const unsigned threads = o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
+    boost::asio::io_context io(static_cast<int>(threads));
+    server s(io, o);
+    if (const auto started = s.start(); !started) {
+        std::fprintf(stderr, "converge-active-users: %s\n", started.error().message.c_str());
         return 1;
     }
+    boost::asio::signal_set stop(io, SIGINT, SIGTERM);
+    stop.async_wait([&](auto, int) { io.stop(); });
+    std::fprintf(stderr, "replica %u: http %s:%u, replication %s:%u, %zu peer(s), %u thread(s)\n", o.id,
+                 o.http.host.c_str(), o.http.port, o.listen.host.c_str(), o.listen.port, o.peers.size(), threads);
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : pool) t.join();
     return 0;
 }

@@ -47,16 +47,20 @@ std::optional<endpoint> parse_endpoint(const std::string& s) {
     return endpoint{s.substr(0, colon), static_cast<std::uint16_t>(*port)};
 }
 
-parse_result parse_options(const std::vector<std::string>& args, const char* env_secret) {
+result<options> parse_options(const std::vector<std::string>& args, const char* env_secret) {
     options o;
     bool have_id = false;
     std::string secret_file;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& flag = args[i];
-        if (flag == "--help" || flag == "-h") return {std::nullopt, "", true};
-        if (i + 1 >= args.size()) return {std::nullopt, flag + ": missing value (or unknown flag)"};
+        if (flag == "--help" || flag == "-h") {
+            options help;
+            help.help = true;
+            return help;
+        }
+        if (i + 1 >= args.size()) return fail(status::bad_request, flag + ": missing value (or unknown flag)");
         const std::string& v = args[++i];
-        const auto bad = [&](const char* why) { return parse_result{std::nullopt, flag + " " + v + ": " + why}; };
+        const auto bad = [&](const char* why) { return fail(status::bad_request, flag + " " + v + ": " + why); };
         if (flag == "--id") {
             const auto id = parse_number<std::uint32_t>(v, 1, 0xFFFFFFFF);
             if (!id) return bad("expected an integer in 1..4294967295");
@@ -89,15 +93,15 @@ parse_result parse_options(const std::vector<std::string>& args, const char* env
             if (!n) return bad("expected 1..256");
             o.threads = *n;
         } else {
-            return {std::nullopt, flag + ": unknown flag"};
+            return fail(status::bad_request, flag + ": unknown flag");
         }
     }
-    if (!have_id) return {std::nullopt, "--id is required"};
+    if (!have_id) return fail(status::bad_request, "--id is required");
     for (const auto& p : o.peers)
-        if (p.id == o.id) return {std::nullopt, "--peer " + std::to_string(p.id) + ": that is this replica's own id"};
+        if (p.id == o.id) return fail(status::bad_request, "--peer " + std::to_string(p.id) + ": that is this replica's own id");
     if (!secret_file.empty()) {
         std::ifstream in(secret_file, std::ios::binary);
-        if (!in) return {std::nullopt, "--secret-file " + secret_file + ": cannot read"};
+        if (!in) return fail(status::bad_request, "--secret-file " + secret_file + ": cannot read");
         std::ostringstream s;
         s << in.rdbuf();
         o.secret = s.str();
@@ -105,8 +109,8 @@ parse_result parse_options(const std::vector<std::string>& args, const char* env
     } else if (env_secret != nullptr) {
         o.secret = env_secret;
     }
-    if (o.secret.size() < 16) return {std::nullopt, "replication secret missing or shorter than 16 bytes (--secret-file or CONVERGE_SECRET)"};
-    return {o, ""};
+    if (o.secret.size() < 16) return fail(status::bad_request, "replication secret missing or shorter than 16 bytes (--secret-file or CONVERGE_SECRET)");
+    return o;
 }
 
 }  // namespace active_users

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "result.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -31,16 +33,11 @@ struct options {
     std::chrono::milliseconds interval{100};   ///< replication push interval
     std::string data_dir;                      ///< empty: no snapshot of adjustments
     unsigned threads = 0;                      ///< 0: one per core
+    bool help = false;                         ///< --help: print the usage, nothing else
 };
 
-/// The flags, or a message saying which flag is wrong and why (the caller prints it, exits 2).
-struct parse_result {
-    std::optional<options> opts;
-    std::string error;
-    bool help = false;
-};
-
-parse_result parse_options(const std::vector<std::string>& args, const char* env_secret);
+/// The flags, or a failure saying which flag is wrong and why (the caller prints it, exits 2).
+result<options> parse_options(const std::vector<std::string>& args, const char* env_secret);
 
 extern const char* const usage;
 

@@ -1,0 +1,17 @@
+// Every route of the service's HTTP API, in one table.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "api/notification_api.hpp"
+#include "api/viewer_api.hpp"
+#include "http/route_table.hpp"
+
+#include <functional>
+#include <string>
+
+namespace active_users {
+
+/// The API: one row per endpoint. `metrics` renders GET /metrics.
+route_table make_routes(viewer_api& viewers, notification_api& notes, std::function<std::string()> metrics);
+
+}  // namespace active_users

@@ -1,0 +1,102 @@
+// http_server: the accept loop (which survives running out of descriptors) and the request loop.
+// SPDX-License-Identifier: MIT
+#include "http/http_server.hpp"
+
+#include "http/responses.hpp"
+#include "spawn.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+namespace active_users {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+http_server::http_server(asio::io_context& io, const route_table& routes) : io_(io), routes_(routes) {}
+
+result<void> http_server::listen(const endpoint& at) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(at.host, ec);
+    if (ec) return fail(status::bad_request, "--http " + at.host + ": " + ec.message());
+    const tcp::endpoint ep(address, at.port);
+    tcp::acceptor acceptor(io_);
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail(status::io_error, "HTTP port " + at.host + ":" + std::to_string(at.port) + ": " + ec.message());
+    spawn_logged(io_, accept_loop(std::move(acceptor)), "HTTP accept loop");
+    return {};
+}
+
+asio::awaitable<void> http_server::accept_loop(tcp::acceptor acceptor) {
+    asio::steady_timer pause(io_);
+    for (;;) {
+        boost::system::error_code ec;
+        tcp::socket s = co_await acceptor.async_accept(asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            // Out of descriptors (EMFILE) or memory: refusing for a moment beats spinning or dying.
+            std::fprintf(stderr, "http: accept failed: %s; pausing 100 ms\n", ec.message().c_str());
+            pause.expires_after(std::chrono::milliseconds(100));
+            co_await pause.async_wait(asio::use_awaitable);
+            continue;
+        }
+        const auto ex = s.get_executor();
+        spawn_logged(ex, connection(std::move(s)), "HTTP connection");
+    }
+}
+
+asio::awaitable<void> http_server::connection(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(8 * 1024);
+        parser.body_limit(4 * 1024);
+        stream.expires_after(std::chrono::seconds(60));
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset) break;
+        if (ec) {
+            // Malformed or oversized request: say so once, then close.
+            http_request bad;
+            bad.version(11);
+            auto res = error_reply(bad, fail(status::bad_request, "bad request: " + ec.message()));
+            res.keep_alive(false);
+            co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+            break;
+        }
+        http_request req = parser.release();
+        ++requests_;
+        const bool upgrade = beast::websocket::is_upgrade(req);
+        auto route = routes_.find(req.method(), req.target(), upgrade);
+        if (route && route->websocket != nullptr) {
+            stream.expires_never();
+            co_await (*route->websocket)(std::move(stream), std::move(req), std::move(route->params));
+            co_return;
+        }
+        // Not a conditional expression: GCC 12 miscompiles co_await inside one.
+        http_response res;
+        if (route) res = co_await (*route->http)(req, route->params);
+        else res = error_reply(req, route.error());
+        if (upgrade) res.keep_alive(false);  // a refused upgrade: the client expects no more requests here
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !res.keep_alive()) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace active_users

@@ -1,0 +1,39 @@
+// The HTTP listener and its connections: read a request, resolve its route, answer or upgrade.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "http/route_table.hpp"
+#include "options.hpp"
+#include "result.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <cstdint>
+
+namespace active_users {
+
+/// Serves `routes` on one address. Each connection is a coroutine on its own strand that reads
+/// requests (headers up to 8 KiB, bodies up to 4 KiB, 60 s idle), answers them in order, and
+/// hands the connection to a WebSocket route's handler on an upgrade.
+class http_server {
+public:
+    http_server(boost::asio::io_context& io, const route_table& routes);
+
+    /// Binds `at` and starts accepting; a failure (the port is taken) names the address.
+    result<void> listen(const endpoint& at);
+
+    [[nodiscard]] std::uint64_t requests() const noexcept { return requests_.load(); }
+
+private:
+    boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor acceptor);
+    boost::asio::awaitable<void> connection(boost::asio::ip::tcp::socket socket);
+
+    boost::asio::io_context& io_;
+    const route_table& routes_;
+    std::atomic<std::uint64_t> requests_{0};
+};
+
+}  // namespace active_users

@@ -1,0 +1,103 @@
+// route_table: patterns parsed once; a request matched by path first, then by method.
+// SPDX-License-Identifier: MIT
+#include "http/route_table.hpp"
+
+#include <stdexcept>
+
+namespace active_users {
+
+namespace http = boost::beast::http;
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 128) return false;
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == '~' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::optional<std::vector<std::string_view>> path_segments(std::string_view target) {
+    if (const auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+    if (target.empty() || target[0] != '/') return std::nullopt;
+    target.remove_prefix(1);
+    std::vector<std::string_view> out;
+    for (;;) {
+        const auto slash = target.find('/');
+        out.push_back(target.substr(0, slash));
+        if (slash == std::string_view::npos) return out;
+        target.remove_prefix(slash + 1);
+    }
+}
+
+std::vector<route_table::segment> route_table::parse_pattern(std::string_view pattern) {
+    const auto parts = path_segments(pattern);
+    if (!parts) throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
+    std::vector<segment> out;
+    for (const std::string_view part : *parts) {
+        const bool parameter = !part.empty() && part[0] == ':';
+        out.push_back({std::string(parameter ? part.substr(1) : part), parameter});
+    }
+    return out;
+}
+
+route_table& route_table::add(http::verb method, std::string_view pattern, http_handler handler) {
+    routes_.push_back({parse_pattern(pattern), method, std::move(handler), {}});
+    return *this;
+}
+
+route_table& route_table::add_websocket(std::string_view pattern, websocket_handler handler) {
+    routes_.push_back({parse_pattern(pattern), http::verb::get, {}, std::move(handler)});
+    return *this;
+}
+
+bool route_table::matches(const route& r, const std::vector<std::string_view>& path) {
+    if (r.pattern.size() != path.size()) return false;
+    for (std::size_t i = 0; i < path.size(); ++i)
+        if (!r.pattern[i].parameter && r.pattern[i].text != path[i]) return false;
+    return true;
+}
+
+result<route_params> route_table::params_of(const route& r, const std::vector<std::string_view>& path) {
+    route_params params;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (!r.pattern[i].parameter) continue;
+        if (!valid_name(path[i]))
+            return fail(status::bad_request, r.pattern[i].text + " names are 1-128 of [A-Za-z0-9._~-]");
+        params.emplace_back(path[i]);
+    }
+    return params;
+}
+
+result<route_table::match> route_table::find(http::verb method, std::string_view target, bool upgrade) const {
+    const auto path = path_segments(target);
+    std::vector<const route*> candidates;
+    if (path) {
+        for (const route& r : routes_)
+            if (matches(r, *path)) candidates.push_back(&r);
+    }
+    if (candidates.empty()) return fail(status::not_found, upgrade ? "no WebSocket here" : "no such resource");
+    // A bad name is reported before a wrong method, as the more useful of the two.
+    if (auto checked = params_of(*candidates.front(), *path); !checked) return checked.error();
+
+    std::string allowed;
+    bool websocket_here = false;
+    for (const route* r : candidates) {
+        const bool is_websocket = static_cast<bool>(r->websocket);
+        websocket_here = websocket_here || is_websocket;
+        if (r->method == method && is_websocket == upgrade) {
+            auto params = params_of(*r, *path);
+            if (!params) return params.error();
+            return match{is_websocket ? nullptr : &r->http, is_websocket ? &r->websocket : nullptr,
+                         std::move(*params)};
+        }
+        if (!is_websocket) allowed += (allowed.empty() ? "" : " or ") + std::string(http::to_string(r->method));
+    }
+    if (upgrade) return fail(status::not_found, "no WebSocket here");
+    if (websocket_here && method == http::verb::get) return fail(status::upgrade_required, "open a WebSocket here");
+    if (allowed.empty()) allowed = "a WebSocket (GET with Upgrade)";
+    return fail(status::method_not_allowed, "use " + allowed);
+}
+
+}  // namespace active_users

@@ -1,0 +1,74 @@
+// The HTTP routes: method and path pattern to handler, one path parser for every route.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "http/http_types.hpp"
+#include "result.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace active_users {
+
+/// The values of a route's `:name` segments, in order: for `/users/:user/read/:page`, {user, page}.
+/// Every value has been checked to be a valid name (see valid_name) before a handler sees it.
+using route_params = std::vector<std::string>;
+
+using http_handler = std::function<boost::asio::awaitable<http_response>(const http_request&, const route_params&)>;
+/// Takes over the connection for a WebSocket upgrade; the handshake is the handler's to make.
+using websocket_handler =
+    std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, http_request, route_params)>;
+
+/// Page, user and other names in paths are one URL segment: 1-128 of [A-Za-z0-9._~-].
+bool valid_name(std::string_view name);
+
+/// The path of a request target split at '/', without the leading one and the query string:
+/// "/users/ann/read?x" gives {"users", "ann", "read"}; empty segments are kept. Nullopt when the
+/// target does not start with '/'.
+std::optional<std::vector<std::string_view>> path_segments(std::string_view target);
+
+/// Routes declared in one table, like `routes.add(verb::get, "/:page/counter", handler)`.
+/// A pattern is literal segments and `:name` parameters. Adding an endpoint is one row.
+class route_table {
+public:
+    route_table& add(boost::beast::http::verb method, std::string_view pattern, http_handler handler);
+    /// A WebSocket route: a GET with an upgrade.
+    route_table& add_websocket(std::string_view pattern, websocket_handler handler);
+
+    /// What a request resolved to: exactly one of the handlers is set.
+    struct match {
+        const http_handler* http = nullptr;
+        const websocket_handler* websocket = nullptr;
+        route_params params;
+    };
+    /// Resolves a request. Failures, each with a message for the client: not_found (no route has
+    /// this path), bad_request (a parameter is not a valid name), method_not_allowed (listing the
+    /// methods the path has), upgrade_required (a WebSocket route asked for without upgrading).
+    [[nodiscard]] result<match> find(boost::beast::http::verb method, std::string_view target, bool upgrade) const;
+
+private:
+    struct segment {
+        std::string text;  ///< the literal, or the parameter's name
+        bool parameter;
+    };
+    struct route {
+        std::vector<segment> pattern;
+        boost::beast::http::verb method;
+        http_handler http;
+        websocket_handler websocket;  ///< set for WebSocket routes
+    };
+    static std::vector<segment> parse_pattern(std::string_view pattern);
+    static bool matches(const route& r, const std::vector<std::string_view>& path);
+    static result<route_params> params_of(const route& r, const std::vector<std::string_view>& path);
+
+    std::vector<route> routes_;
+};
+
+}  // namespace active_users

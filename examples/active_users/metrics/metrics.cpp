@@ -1,0 +1,63 @@
+// render_metrics: one helper per family shape, one line per metric.
+// SPDX-License-Identifier: MIT
+#include "metrics/metrics.hpp"
+
+#include <ostream>
+#include <sstream>
+
+namespace active_users {
+
+namespace {
+
+/// The HELP (when there is one) and TYPE lines that open a metric family.
+void family(std::ostream& out, std::string_view name, std::string_view type, std::string_view help = {}) {
+    if (!help.empty()) out << "# HELP " << name << ' ' << help << '\n';
+    out << "# TYPE " << name << ' ' << type << '\n';
+}
+
+/// A family with one unlabelled sample.
+template <class Value>
+void metric(std::ostream& out, std::string_view name, std::string_view type, Value value, std::string_view help = {}) {
+    family(out, name, type, help);
+    out << name << ' ' << value << '\n';
+}
+
+}  // namespace
+
+std::string render_metrics(const service_stats& s) {
+    std::ostringstream out;
+    family(out, "converge_sessions", "gauge", "Live viewer sessions held by this replica.");
+    out << "converge_sessions{kind=\"heartbeat\"} " << s.heartbeat_sessions << "\n"
+        << "converge_sessions{kind=\"websocket\"} " << s.websocket_sessions << "\n";
+    metric(out, "converge_pages", "gauge", s.counts.pages, "Pages this replica knows a count for.");
+    metric(out, "converge_merges_total", "counter", s.counts.merges, "Viewer-count messages that brought news.");
+    metric(out, "converge_rejected_messages_total", "counter", s.net.frames_rejected + s.replication.rejected,
+           "Replication frames refused: failed authentication or framing, unknown channel, undecodable payload.");
+    metric(out, "converge_frames_received_total", "counter", s.net.frames_received);
+    metric(out, "converge_replication_bytes_sent_total", "counter", s.net.bytes_sent, "Bytes of replication frames sent.");
+    metric(out, "converge_replication_peers_up", "gauge", s.replication.peers_up, "Peers with a link up.");
+    family(out, "converge_replication_lag_seconds", "gauge", "Age of the last frame from each peer on arrival.");
+    for (const auto& [peer, lag] : s.net.lag_seconds)
+        out << "converge_replication_lag_seconds{peer=\"" << peer << "\"} " << lag << "\n";
+    family(out, "converge_channel_messages_total", "counter", "Replication messages per channel and outcome.");
+    for (const auto& [name, c] : s.channels) {
+        out << "converge_channel_messages_total{channel=\"" << name << "\",outcome=\"news\"} " << c.merges << "\n"
+            << "converge_channel_messages_total{channel=\"" << name << "\",outcome=\"rejected\"} " << c.rejected << "\n";
+    }
+    metric(out, "converge_retired_incarnations", "gauge", s.counts.retired);
+    metric(out, "converge_rejoins_total", "counter", s.counts.rejoins);
+    metric(out, "converge_expired_sessions_total", "counter", s.expired_sessions);
+    metric(out, "converge_http_requests_total", "counter", s.http_requests);
+    metric(out, "converge_snapshots_written_total", "counter", s.disk.snapshots_written);
+    metric(out, "converge_snapshot_failures_total", "counter", s.disk.failures, "Snapshot passes that failed and were retried.");
+    metric(out, "converge_notification_users", "gauge", s.notes.users, "Users with subscriptions or read marks known here.");
+    metric(out, "converge_notification_pages", "gauge", s.notes.pages, "Pages with modifications known here.");
+    metric(out, "converge_notification_merges_total", "counter", s.notes.merges, "Notification messages that brought news.");
+    metric(out, "converge_notification_rejected_total", "counter", s.notes.rejected,
+           "Notification messages that failed to decode.");
+    metric(out, "converge_notification_writes_total", "counter", s.notes.local_writes,
+           "Subscribes, unsubscribes, reads and modifications made here.");
+    return out.str();
+}
+
+}  // namespace active_users

@@ -1,0 +1,33 @@
+// A plain snapshot of every component's counters: what /metrics renders.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "notifications/notifications.hpp"
+#include "persistence/persister.hpp"
+#include "presence/viewer_counts.hpp"
+#include "replication/replicator.hpp"
+#include "replication/transport.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace active_users {
+
+/// Copied out of each component by its own `statistics()`: rendering takes no component's lock.
+struct service_stats {
+    std::size_t heartbeat_sessions = 0;
+    std::int64_t websocket_sessions = 0;
+    std::uint64_t expired_sessions = 0;
+    std::uint64_t http_requests = 0;
+    viewer_counts::stats counts;
+    notifications::stats notes;
+    replicator::stats replication;
+    transport_stats net;
+    persister::stats disk;
+    std::vector<std::pair<std::string_view, channel_stats>> channels;  ///< by channel name
+};
+
+}  // namespace active_users

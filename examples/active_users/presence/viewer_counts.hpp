@@ -1,0 +1,86 @@
+// The viewer counts of every page: presence and lasting adjustments, replicated as two channels.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "count_view.hpp"
+#include "presence/presence_channel.hpp"
+#include "replication/synced_state.hpp"
+
+#include <converge/g_map.hpp>
+#include <converge/pn_counter.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace active_users {
+
+/// PUT adjustments per page, one entry per incarnation: lasting, never retired.
+using adjustment_state = converge::g_map<std::string, converge::pn_counter<std::uint64_t>>;
+
+/// Thread-safe (one mutex; every operation is short). A page's count is its adjustments plus its
+/// live sessions on every replica. Writes to the CRDTs are made under this replica's current
+/// incarnation id, a random 64-bit number drawn at start and again whenever the replica learns
+/// that its peers retired it, so an id is never written after retirement.
+class viewer_counts {
+public:
+    viewer_counts();
+    viewer_counts(const viewer_counts&) = delete;
+    viewer_counts& operator=(const viewer_counts&) = delete;
+
+    [[nodiscard]] std::uint64_t incarnation() const;
+
+    /// The two replicated channels, for the channel table.
+    channel_owner& presence() noexcept { return presence_; }
+    channel_owner& adjustments() noexcept { return adjustments_; }
+
+    /// A PUT: +1 or -1 on the page's lasting adjustments. Returns the new view.
+    count_view adjust(const std::string& page, bool up);
+
+    /// Folds net session joins per page (from session_table::drain) into presence.
+    void fold_sessions(const std::vector<std::pair<std::string, std::int64_t>>& joins);
+
+    [[nodiscard]] count_view view(const std::string& page) const;
+
+    /// Retires every incarnation that holds presence entries but was not heard from for
+    /// `after`. Returns how many it retired.
+    std::size_t retire_silent(std::chrono::steady_clock::time_point now, std::chrono::milliseconds after);
+
+    /// The change feed: pages whose count changed since the last call.
+    std::vector<std::string> take_changed();
+
+    struct stats {
+        std::size_t pages = 0;
+        std::uint64_t merges = 0;    ///< messages that brought news, on both channels
+        std::uint64_t rejected = 0;  ///< messages that failed to decode, on both channels
+        std::uint64_t retired = 0;   ///< incarnations in the retired set
+        std::uint64_t rejoins = 0;   ///< times this replica found itself retired
+        std::uint64_t local_viewers = 0;
+    };
+    [[nodiscard]] stats statistics() const;
+
+private:
+    void heard(const presence_state& news, std::optional<std::uint64_t> sender);
+    void touch(const std::string& page);
+    void touch_all();
+    void rejoin();
+    [[nodiscard]] std::int64_t count_of(const std::string& page) const;
+
+    mutable std::mutex mutex_;
+    std::uint64_t incarnation_;
+    presence_channel presence_;
+    synced_state<adjustment_state> adjustments_;
+    std::unordered_map<std::string, std::int64_t> local_viewers_;  ///< this replica's sessions per page
+    std::unordered_map<std::string, count_view> views_;
+    std::vector<std::string> changed_;
+    std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
+    std::uint64_t rejoins_ = 0;
+    std::int64_t local_total_ = 0;
+};
+
+}  // namespace active_users

@@ -1,0 +1,36 @@
+// fanout: subscribe and leave under one lock; pushes posted to each connection's strand.
+// SPDX-License-Identifier: MIT
+#include "push/fanout.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace active_users {
+
+fanout::subscription::subscription(fanout& f, std::string key, std::shared_ptr<subscriber> s)
+    : fanout_(f), key_(std::move(key)), subscriber_(std::move(s)) {
+    std::lock_guard lock(fanout_.mutex_);
+    if (fanout_.by_key_[key_].insert(subscriber_).second) ++fanout_.size_;
+}
+
+fanout::subscription::~subscription() {
+    std::lock_guard lock(fanout_.mutex_);
+    const auto it = fanout_.by_key_.find(key_);
+    if (it == fanout_.by_key_.end()) return;
+    fanout_.size_ -= it->second.erase(subscriber_);
+    if (it->second.empty()) fanout_.by_key_.erase(it);
+}
+
+std::size_t fanout::size() const {
+    std::lock_guard lock(mutex_);
+    return size_;
+}
+
+void fanout::post(const std::shared_ptr<subscriber>& s, const std::string& message) {
+    boost::asio::post(s->wake.get_executor(), [s, message] {
+        s->latest = message;
+        s->dirty = true;
+        s->wake.cancel();
+    });
+}
+
+}  // namespace active_users

@@ -1,0 +1,56 @@
+// Live subscribers by key (a page, a user), and the coalesced pushes to them.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "push/subscriber.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace active_users {
+
+/// Who listens to which key. The server's push timer reads the owners' change feeds and calls
+/// `publish` for each changed key; nothing here reads replicated state.
+class fanout {
+public:
+    /// Held by a live connection for as long as it listens; leaving is the destructor's job, so a
+    /// connection that ends in any way stops listening.
+    class subscription {
+    public:
+        subscription(fanout& f, std::string key, std::shared_ptr<subscriber> s);
+        ~subscription();
+        subscription(const subscription&) = delete;
+        subscription& operator=(const subscription&) = delete;
+
+    private:
+        fanout& fanout_;
+        std::string key_;
+        std::shared_ptr<subscriber> subscriber_;
+    };
+
+    /// Sends `make()` to every subscriber of `key`, building it only when there is one.
+    template <class MakeMessage>
+    void publish(const std::string& key, MakeMessage&& make) {
+        std::lock_guard lock(mutex_);
+        const auto it = by_key_.find(key);
+        if (it == by_key_.end()) return;
+        const std::string message = make();
+        for (const auto& s : it->second) post(s, message);
+    }
+
+    /// Live subscribers now, over every key.
+    [[nodiscard]] std::size_t size() const;
+
+private:
+    static void post(const std::shared_ptr<subscriber>& s, const std::string& message);
+
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<subscriber>>> by_key_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace active_users

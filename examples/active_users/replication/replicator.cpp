@@ -1,0 +1,54 @@
+// The replicator: a timer-driven sender and a dispatcher of received payloads to channel owners.
+// SPDX-License-Identifier: MIT
+#include "replication/replicator.hpp"
+
+#include <string>
+
+namespace active_users {
+
+replicator::replicator(const channel_table& channels, transport& net) : channels_(channels), net_(net) {}
+
+void replicator::tick() {
+    std::lock_guard lock(mutex_);
+    for (auto& [peer, filter] : links_) {
+        for (const channel& c : channels_) {
+            std::vector<std::byte> message = c.owner->message_for(peer);
+            if (filter.should_send(c, message)) net_.send(peer, c.id, std::move(message));
+        }
+    }
+}
+
+void replicator::peer_up(peer_id peer) {
+    std::lock_guard lock(mutex_);
+    links_[peer] = repeat_filter{};
+    for (const channel& c : channels_) c.owner->peer_up(peer);
+}
+
+void replicator::peer_down(peer_id peer) {
+    std::lock_guard lock(mutex_);
+    links_.erase(peer);
+    for (const channel& c : channels_) c.owner->peer_down(peer);
+}
+
+result<void> replicator::deliver(peer_id from, std::uint8_t channel_id, std::span<const std::byte> payload) {
+    const channel* c = channels_.find(channel_id);
+    if (c == nullptr) {
+        ++rejected_;
+        return fail(status::bad_request, "unknown channel " + std::to_string(channel_id));
+    }
+    const auto merged = c->owner->receive(from, payload);
+    if (!merged) {
+        ++rejected_;
+        return fail(merged.error().code, std::string(c->name) + " message from replica " + std::to_string(from) +
+                                             " rejected: " + merged.error().message);
+    }
+    ++delivered_;
+    return {};
+}
+
+replicator::stats replicator::statistics() const {
+    std::lock_guard lock(mutex_);
+    return {delivered_.load(), rejected_.load(), links_.size()};
+}
+
+}  // namespace active_users

@@ -1,0 +1,150 @@
+// The replicator over a fake transport: a channel added by a table row alone, idle links, refusals.
+// SPDX-License-Identifier: MIT
+#include "presence/viewer_counts.hpp"
+#include "replication/channel_table.hpp"
+#include "replication/replicator.hpp"
+#include "replication/synced_state.hpp"
+#include "support/fake_transport.hpp"
+
+#include <converge/g_counter.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace active_users;
+using active_users::testing::fake_network;
+
+namespace {
+
+/// A toy replicated channel: a grow-only counter of clicks, its owner nothing but the adapter.
+struct clicks {
+    using state = converge::g_counter<std::uint64_t>;
+    explicit clicks(std::uint64_t id) : id_(id), channel_(mutex_, id, [](const state&, std::optional<std::uint64_t>) {}) {}
+    void click() {
+        std::lock_guard lock(mutex_);
+        channel_.update([&](state& s) { return s.increment(id_); });
+    }
+    std::uint64_t total() const {
+        std::lock_guard lock(mutex_);
+        return static_cast<std::uint64_t>(channel_.state().value());
+    }
+    channel_owner& owner() { return channel_; }
+
+private:
+    mutable std::mutex mutex_;
+    std::uint64_t id_;
+    synced_state<state> channel_;
+};
+
+}  // namespace
+
+TEST_CASE("a channel added as one table row replicates between two replicas", "[replicator]") {
+    fake_network net;
+    clicks a(11), b(22);
+    const channel_table a_channels{{9, "clicks", &a.owner(), true}};
+    const channel_table b_channels{{9, "clicks", &b.owner(), true}};
+    auto& a_net = net.add(1);
+    auto& b_net = net.add(2);
+    replicator a_replication(a_channels, a_net);
+    replicator b_replication(b_channels, b_net);
+    REQUIRE(a_net.start(a_replication));
+    REQUIRE(b_net.start(b_replication));
+    net.link(1, 2);
+
+    a.click();
+    a.click();
+    b.click();
+    for (int round = 0; round < 2; ++round) {
+        a_replication.tick();
+        b_replication.tick();
+        net.deliver();
+    }
+    CHECK(a.total() == 3);
+    CHECK(b.total() == 3);
+    CHECK(a_replication.statistics().peers_up == 1);
+    CHECK(b_replication.statistics().delivered >= 2);
+}
+
+TEST_CASE("the replicator refuses unknown channels and bad bytes, and its owners change nothing", "[replicator]") {
+    fake_network net;
+    clicks a(11);
+    const channel_table channels{{9, "clicks", &a.owner(), true}};
+    auto& a_net = net.add(1);
+    replicator replication(channels, a_net);
+    a.click();
+
+    const auto unknown = replication.deliver(2, 8, std::vector<std::byte>{});
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().message == "unknown channel 8");
+    const auto junk = replication.deliver(2, 9, std::vector<std::byte>{std::byte{0xC7}, std::byte{1}});
+    REQUIRE_FALSE(junk);
+    CHECK(junk.error().message.find("clicks message from replica 2 rejected: converge:") == 0);
+    CHECK(replication.statistics().rejected == 2);
+    CHECK(a.total() == 1);
+}
+
+TEST_CASE("an idle link sends only the heartbeat channel, and every message it skips would have been a no-op",
+          "[replicator]") {
+    fake_network net;
+    viewer_counts a, b;
+    const channel_table a_channels{{1, "presence", &a.presence(), true}, {2, "adjustments", &a.adjustments()}};
+    const channel_table b_channels{{1, "presence", &b.presence(), true}, {2, "adjustments", &b.adjustments()}};
+    auto& a_net = net.add(1);
+    auto& b_net = net.add(2);
+    replicator a_replication(a_channels, a_net);
+    replicator b_replication(b_channels, b_net);
+    REQUIRE(a_net.start(a_replication));
+    REQUIRE(b_net.start(b_replication));
+    net.link(1, 2);
+    const auto round = [&] {
+        a_replication.tick();
+        b_replication.tick();
+        net.deliver();
+    };
+    a.fold_sessions({{"home", 3}});
+    b.adjust("home", true);
+    for (int i = 0; i < 4; ++i) round();
+    CHECK(b.view("home").count == 4);
+    const int presence_before = a_net.sent(1);
+    const int adjustments_before = a_net.sent(2);
+
+    for (int i = 0; i < 5; ++i) {
+        // What the filter skips, delivered anyway, merges nothing and moves no ack.
+        const auto skipped = a.adjustments().message_for(2);
+        const auto merges = b.statistics().merges;
+        const auto reply = b.adjustments().message_for(1);
+        REQUIRE(b.adjustments().receive(1, skipped));
+        CHECK(b.statistics().merges == merges);
+        CHECK(b.adjustments().message_for(1) == reply);
+        round();  // idle
+    }
+    CHECK(a_net.sent(1) - presence_before == 5);
+    CHECK(a_net.sent(2) - adjustments_before == 0);
+
+    a.adjust("home", true);  // news goes out at once
+    round();
+    CHECK(a_net.sent(2) - adjustments_before == 1);
+    CHECK(b.view("home").count == 5);
+}
+
+TEST_CASE("a new link forgets what the last one sent", "[replicator]") {
+    clicks a(11), b(12);
+    const channel_table channels{{9, "quiet", &a.owner()}, {1, "beat", &b.owner(), true}};
+    const channel& quiet = *channels.find(9);
+    const channel& beat = *channels.find(1);
+    const std::vector<std::byte> m{std::byte{1}};
+    repeat_filter old_link;
+    CHECK(old_link.should_send(quiet, m));
+    CHECK_FALSE(old_link.should_send(quiet, m));
+    repeat_filter new_link;
+    CHECK(new_link.should_send(quiet, m));
+    CHECK(new_link.should_send(beat, m));
+    CHECK(new_link.should_send(beat, m));  // the heartbeat repeats
+}
+
+TEST_CASE("a channel table refuses a repeated id or name", "[replicator]") {
+    clicks a(1), b(2);
+    CHECK_THROWS_AS((channel_table{{1, "x", &a.owner()}, {1, "y", &b.owner()}}), std::invalid_argument);
+    CHECK_THROWS_AS((channel_table{{1, "x", &a.owner()}, {2, "x", &b.owner()}}), std::invalid_argument);
+    CHECK_THROWS_AS((channel_table{{1, "x", nullptr}}), std::invalid_argument);
+    CHECK_NOTHROW((channel_table{{1, "x", &a.owner()}, {2, "y", &b.owner()}}));
+}

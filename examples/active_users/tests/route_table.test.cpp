@@ -1,0 +1,101 @@
+// The route table: one path parser, patterns with parameters, and the failure for each wrong request.
+// SPDX-License-Identifier: MIT
+#include "http/route_table.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace active_users;
+using boost::beast::http::verb;
+
+namespace {
+
+http_handler answer() {
+    return [](const http_request&, const route_params&) -> boost::asio::awaitable<http_response> { co_return http_response{}; };
+}
+
+websocket_handler socket() {
+    return [](boost::beast::tcp_stream, http_request, route_params) -> boost::asio::awaitable<void> { co_return; };
+}
+
+route_table example() {
+    route_table t;
+    t.add(verb::get, "/metrics", answer())
+        .add(verb::get, "/:page/counter", answer())
+        .add(verb::put, "/:page/counter", answer())
+        .add_websocket("/:page/live", socket())
+        .add(verb::post, "/users/:user/read/:page", answer())
+        .add_websocket("/users/:user/live", socket());
+    return t;
+}
+
+status failure_of(const route_table& t, verb method, std::string_view target, bool upgrade = false) {
+    const auto r = t.find(method, target, upgrade);
+    REQUIRE_FALSE(r);
+    return r.error().code;
+}
+
+}  // namespace
+
+TEST_CASE("paths split at slashes, without the query, keeping empty segments", "[routes]") {
+    CHECK(path_segments("/users/ann/read?x=/y") == std::vector<std::string_view>{"users", "ann", "read"});
+    CHECK(path_segments("/") == std::vector<std::string_view>{""});
+    CHECK(path_segments("/users//read") == std::vector<std::string_view>{"users", "", "read"});
+    CHECK_FALSE(path_segments("users/ann"));
+    CHECK_FALSE(path_segments(""));
+    CHECK_FALSE(path_segments("*"));
+}
+
+TEST_CASE("names are 1-128 URL-safe characters", "[routes]") {
+    CHECK(valid_name("home-page_2.v~1"));
+    CHECK(valid_name(std::string(128, 'a')));
+    CHECK_FALSE(valid_name(std::string(129, 'a')));
+    CHECK_FALSE(valid_name(""));
+    for (const char* bad : {"bad%20page", "a b", "a/b", "a?b", "ü", "a\nb"}) CHECK_FALSE(valid_name(bad));
+}
+
+TEST_CASE("a request finds its route and parameters, whatever its query string", "[routes]") {
+    const route_table t = example();
+    const auto counter = t.find(verb::put, "/home/counter?cache=1", false);
+    REQUIRE(counter);
+    CHECK(counter->http != nullptr);
+    CHECK(counter->websocket == nullptr);
+    CHECK(counter->params == route_params{"home"});
+
+    const auto read = t.find(verb::post, "/users/ann/read/news", false);
+    REQUIRE(read);
+    CHECK(read->params == route_params{"ann", "news"});
+
+    const auto live = t.find(verb::get, "/home/live?since=3", true);  // query strings ignored on WebSockets too
+    REQUIRE(live);
+    CHECK(live->websocket != nullptr);
+    CHECK(live->params == route_params{"home"});
+
+    const auto users_page = t.find(verb::get, "/users/counter", false);  // a page may be called "users"
+    REQUIRE(users_page);
+    CHECK(users_page->params == route_params{"users"});
+    CHECK(t.find(verb::get, "/metrics", false));
+}
+
+TEST_CASE("each wrong request gets the failure that says what is wrong", "[routes]") {
+    const route_table t = example();
+    CHECK(failure_of(t, verb::get, "/home/nothing") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/") == status::not_found);
+    CHECK(failure_of(t, verb::get, "no-slash") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/home/counter/extra") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/bad%20page/counter") == status::bad_request);
+    CHECK(failure_of(t, verb::get, "//counter") == status::bad_request);
+    CHECK(failure_of(t, verb::post, "/users/ann/read/bad%20page") == status::bad_request);
+    CHECK(failure_of(t, verb::get, "/users/" + std::string(129, 'u') + "/read/home") == status::bad_request);
+    CHECK(failure_of(t, verb::delete_, "/home/counter") == status::method_not_allowed);
+    CHECK(failure_of(t, verb::get, "/home/live") == status::upgrade_required);
+    CHECK(failure_of(t, verb::get, "/users/ann/live") == status::upgrade_required);
+    CHECK(failure_of(t, verb::post, "/home/live") == status::method_not_allowed);
+    CHECK(failure_of(t, verb::get, "/home/counter", true) == status::not_found);  // no WebSocket there
+
+    const auto bad_user = t.find(verb::post, "/users/a%20b/read/home", false);
+    REQUIRE_FALSE(bad_user);
+    CHECK(bad_user.error().message == "user names are 1-128 of [A-Za-z0-9._~-]");
+    const auto wrong_method = t.find(verb::post, "/home/counter", false);
+    REQUIRE_FALSE(wrong_method);
+    CHECK(wrong_method.error().message == "use GET or PUT");
+}
