@@ -37,6 +37,14 @@ std::optional<std::chrono::milliseconds> parse_seconds(const std::string& s) {
     return std::chrono::milliseconds(static_cast<long long>(*v * 1000));
 }
 
+/// Sets `into` from `parsed`; false when there is nothing to set.
+template <class T, class Into>
+bool store(const std::optional<T>& parsed, Into& into) {
+    if (!parsed) return false;
+    into = Into(*parsed);
+    return true;
+}
+
 }  // namespace
 
 std::optional<endpoint> parse_endpoint(const std::string& s) {
@@ -46,6 +54,19 @@ std::optional<endpoint> parse_endpoint(const std::string& s) {
     if (!port) return std::nullopt;
     return endpoint{s.substr(0, colon), static_cast<std::uint16_t>(*port)};
 }
+
+namespace {
+
+std::optional<peer_address> parse_peer(const std::string& s) {
+    const auto at = s.find('@');
+    if (at == std::string::npos) return std::nullopt;
+    const auto id = parse_number<std::uint32_t>(s.substr(0, at), 1, 0xFFFFFFFF);
+    const auto address = parse_endpoint(s.substr(at + 1));
+    if (!id || !address) return std::nullopt;
+    return peer_address{*id, *address};
+}
+
+}  // namespace
 
 result<options> parse_options(const std::vector<std::string>& args, const char* env_secret) {
     options o;
@@ -60,41 +81,36 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
         }
         if (i + 1 >= args.size()) return fail(status::bad_request, flag + ": missing value (or unknown flag)");
         const std::string& v = args[++i];
-        const auto bad = [&](const char* why) { return fail(status::bad_request, flag + " " + v + ": " + why); };
+        // Each value flag stores its parsed value, or says what it expected.
+        bool stored = true;
+        const char* expected = "";
         if (flag == "--id") {
-            const auto id = parse_number<std::uint32_t>(v, 1, 0xFFFFFFFF);
-            if (!id) return bad("expected an integer in 1..4294967295");
-            o.id = *id;
-            have_id = true;
+            expected = "an integer in 1..4294967295";
+            stored = have_id = store(parse_number<std::uint32_t>(v, 1, 0xFFFFFFFF), o.id);
         } else if (flag == "--http" || flag == "--listen") {
-            const auto e = parse_endpoint(v);
-            if (!e) return bad("expected HOST:PORT");
-            (flag == "--http" ? o.http : o.listen) = *e;
+            expected = "HOST:PORT";
+            stored = store(parse_endpoint(v), flag == "--http" ? o.http : o.listen);
         } else if (flag == "--peer") {
-            const auto at = v.find('@');
-            const auto id = at == std::string::npos ? std::nullopt : parse_number<std::uint32_t>(v.substr(0, at), 1, 0xFFFFFFFF);
-            const auto e = at == std::string::npos ? std::nullopt : parse_endpoint(v.substr(at + 1));
-            if (!id || !e) return bad("expected ID@HOST:PORT");
-            o.peers.push_back({*id, *e});
+            expected = "ID@HOST:PORT";
+            stored = store(parse_peer(v), o.peers.emplace_back());
+            if (!stored) o.peers.pop_back();
         } else if (flag == "--secret-file") {
             secret_file = v;
         } else if (flag == "--expiry" || flag == "--retire-after") {
-            const auto ms = parse_seconds(v);
-            if (!ms) return bad("expected seconds between 0.05 and 86400");
-            (flag == "--expiry" ? o.expiry : o.retire_after) = *ms;
+            expected = "seconds between 0.05 and 86400";
+            stored = store(parse_seconds(v), flag == "--expiry" ? o.expiry : o.retire_after);
         } else if (flag == "--interval") {
-            const auto ms = parse_number<unsigned>(v, 1, 60'000);
-            if (!ms) return bad("expected milliseconds in 1..60000");
-            o.interval = std::chrono::milliseconds(*ms);
+            expected = "milliseconds in 1..60000";
+            stored = store(parse_number<unsigned>(v, 1, 60'000), o.interval);
         } else if (flag == "--data-dir") {
             o.data_dir = v;
         } else if (flag == "--threads") {
-            const auto n = parse_number<unsigned>(v, 1, 256);
-            if (!n) return bad("expected 1..256");
-            o.threads = *n;
+            expected = "1..256";
+            stored = store(parse_number<unsigned>(v, 1, 256), o.threads);
         } else {
             return fail(status::bad_request, flag + ": unknown flag");
         }
+        if (!stored) return fail(status::bad_request, flag + " " + v + ": expected " + expected);
     }
     if (!have_id) return fail(status::bad_request, "--id is required");
     for (const auto& p : o.peers)

@@ -31,9 +31,9 @@ server::server(asio::io_context& io, options o)
       disk_(opts_.data_dir, channels_),
       net_(std::make_unique<tcp_mesh>(io_, opts_)),
       replication_(channels_, *net_),
-      viewer_api_({counts_, sessions_, pages_, clock_, disk_, page_viewers_, opts_}),
-      notification_api_({notes_, disk_, user_followers_, opts_}),
-      routes_(make_routes(viewer_api_, notification_api_, [this] { return render_metrics(statistics()); })),
+      viewer_parts_{counts_, sessions_, pages_, clock_, disk_, page_viewers_, opts_},
+      notification_parts_{notes_, disk_, user_followers_, opts_},
+      routes_(make_routes(viewer_parts_, notification_parts_, [this] { return render_metrics(statistics()); })),
       http_(io_, routes_) {}
 
 result<void> server::start() {

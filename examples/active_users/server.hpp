@@ -64,8 +64,8 @@ private:
     replicator replication_;
     fanout page_viewers_;
     fanout user_followers_;
-    viewer_api viewer_api_;
-    notification_api notification_api_;
+    viewer_api::parts viewer_parts_;
+    notification_api::parts notification_parts_;
     route_table routes_;
     http_server http_;
     std::atomic<std::uint64_t> expired_{0};

@@ -11,7 +11,8 @@
 
 namespace active_users {
 
-/// The API: one row per endpoint. `metrics` renders GET /metrics.
-route_table make_routes(viewer_api& viewers, notification_api& notes, std::function<std::string()> metrics);
+/// The API: one row per endpoint; GET /metrics is rendered by `metrics`.
+route_table make_routes(const viewer_api::parts& viewers, const notification_api::parts& notes,
+                        std::function<std::string()> metrics);
 
 }  // namespace active_users

@@ -1,4 +1,4 @@
-// HTTP handlers of the viewer counts: the counter, heartbeats, leaves and the live WebSocket.
+// The viewer-count endpoints: the counter, heartbeats, leaves and the live WebSocket.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -11,39 +11,29 @@
 #include "presence/viewer_counts.hpp"
 #include "push/fanout.hpp"
 
-namespace active_users {
+namespace active_users::viewer_api {
 
-/// Each handler turns one request into calls on the presence components; route parameter 0 is
-/// the page. Routes are declared in api/routes.cpp.
-class viewer_api {
-public:
-    struct parts {
-        viewer_counts& counts;
-        session_table& sessions;
-        page_registry& pages;
-        const session_clock& clock;
-        persister& disk;
-        fanout& viewers;
-        const options& opts;
-    };
-    explicit viewer_api(parts p) : p_(p) {}
-
-    /// GET /:page/counter: the count as JSON, or the live page for a browser.
-    boost::asio::awaitable<http_response> get_counter(const http_request& req, const route_params& params);
-    /// PUT /:page/counter {"action": "increment" | "decrement"}: acknowledged once on disk.
-    boost::asio::awaitable<http_response> put_counter(const http_request& req, const route_params& params);
-    /// POST /:page/heartbeat {"session": id}: starts or renews a session.
-    boost::asio::awaitable<http_response> heartbeat(const http_request& req, const route_params& params);
-    /// POST /:page/leave {"session": id}: ends a session at once.
-    boost::asio::awaitable<http_response> leave(const http_request& req, const route_params& params);
-    /// WebSocket /:page/live: one viewer while open, pushed the count when it changes.
-    boost::asio::awaitable<void> live(boost::beast::tcp_stream stream, http_request req, route_params params);
-
-private:
-    /// The session id of a heartbeat or leave body, checked.
-    static result<std::string> session_of(const http_request& req);
-
-    parts p_;
+/// What the viewer-count handlers use; owned by the server, which outlives every request.
+struct parts {
+    viewer_counts& counts;
+    session_table& sessions;
+    page_registry& pages;
+    const session_clock& clock;
+    persister& disk;
+    fanout& viewers;
+    const options& opts;
 };
 
-}  // namespace active_users
+using handler = boost::asio::awaitable<http_response>(const parts&, const http_request&, const route_params&);
+using socket_handler = boost::asio::awaitable<void>(const parts&, boost::beast::tcp_stream, http_request, route_params);
+
+/// Each turns one request into calls on `parts`; route parameter 0 is the page.
+///   get_counter   GET /:page/counter: the count as JSON, or the live page for a browser
+///   put_counter   PUT /:page/counter {"action": "increment" | "decrement"}, acknowledged once on disk
+///   heartbeat     POST /:page/heartbeat {"session": id}: starts or renews a session
+///   leave         POST /:page/leave {"session": id}: ends a session at once
+handler get_counter, put_counter, heartbeat, leave;
+/// WS /:page/live: one viewer while open, pushed the count when it changes.
+socket_handler live;
+
+}  // namespace active_users::viewer_api

@@ -1,13 +1,12 @@
-// http_server: the accept loop (which survives running out of descriptors) and the request loop.
+// http_server: the request loop of each connection.
 // SPDX-License-Identifier: MIT
 #include "http/http_server.hpp"
 
 #include "http/responses.hpp"
+#include "net/tcp_listener.hpp"
 #include "spawn.hpp"
 
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -27,36 +26,14 @@ using asio::ip::tcp;
 http_server::http_server(asio::io_context& io, const route_table& routes) : io_(io), routes_(routes) {}
 
 result<void> http_server::listen(const endpoint& at) {
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(at.host, ec);
-    if (ec) return fail(status::bad_request, "--http " + at.host + ": " + ec.message());
-    const tcp::endpoint ep(address, at.port);
-    tcp::acceptor acceptor(io_);
-    acceptor.open(ep.protocol(), ec);
-    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(ep, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return fail(status::io_error, "HTTP port " + at.host + ":" + std::to_string(at.port) + ": " + ec.message());
-    spawn_logged(io_, accept_loop(std::move(acceptor)), "HTTP accept loop");
-    return {};
-}
-
-asio::awaitable<void> http_server::accept_loop(tcp::acceptor acceptor) {
-    asio::steady_timer pause(io_);
-    for (;;) {
-        boost::system::error_code ec;
-        tcp::socket s = co_await acceptor.async_accept(asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == asio::error::operation_aborted) co_return;
-        if (ec) {
-            // Out of descriptors (EMFILE) or memory: refusing for a moment beats spinning or dying.
-            std::fprintf(stderr, "http: accept failed: %s; pausing 100 ms\n", ec.message().c_str());
-            pause.expires_after(std::chrono::milliseconds(100));
-            co_await pause.async_wait(asio::use_awaitable);
-            continue;
-        }
+    auto acceptor = bind_listener(io_, at, "HTTP port");
+    if (!acceptor) return acceptor.error();
+    auto serve = [this](tcp::socket s) {
         const auto ex = s.get_executor();
         spawn_logged(ex, connection(std::move(s)), "HTTP connection");
-    }
+    };
+    spawn_logged(io_, accept_forever(std::move(*acceptor), serve, "http"), "HTTP accept loop");
+    return {};
 }
 
 asio::awaitable<void> http_server::connection(tcp::socket socket) {

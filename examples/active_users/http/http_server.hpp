@@ -28,7 +28,6 @@ public:
     [[nodiscard]] std::uint64_t requests() const noexcept { return requests_.load(); }
 
 private:
-    boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor acceptor);
     boost::asio::awaitable<void> connection(boost::asio::ip::tcp::socket socket);
 
     boost::asio::io_context& io_;

@@ -31,8 +31,12 @@ asio::awaitable<bool> live_socket::accept(const http_request& req) {
     co_return !ec;
 }
 
-asio::awaitable<void> live_socket::run(std::shared_ptr<subscriber> sub) {
+asio::awaitable<void> live_socket::run(fanout& feed, std::string key, std::string first) {
     const auto ex = co_await asio::this_coro::executor;
+    const auto sub = std::make_shared<subscriber>(ex);
+    const fanout::subscription listening(feed, std::move(key), sub);
+    sub->latest = std::move(first);
+    sub->dirty = true;
     // The reader only drains client frames (and lets Beast answer control frames); when it ends,
     // the session is over.
     bool reader_done = false;

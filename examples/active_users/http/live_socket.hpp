@@ -3,14 +3,14 @@
 #pragma once
 
 #include "http/http_types.hpp"
-#include "push/subscriber.hpp"
+#include "push/fanout.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
-#include <memory>
+#include <string>
 
 namespace active_users {
 
@@ -23,9 +23,9 @@ public:
 
     /// Completes the handshake for `req`; false when the client went away or it failed.
     boost::asio::awaitable<bool> accept(const http_request& req);
-    /// Sends `sub`'s latest message whenever it changes, until the client closes; returns once
-    /// nothing uses the socket any more.
-    boost::asio::awaitable<void> run(std::shared_ptr<subscriber> sub);
+    /// Listens to `key` in `feed`: sends `first`, then the latest push whenever there is a new
+    /// one, until the client closes; returns once nothing uses the socket any more.
+    boost::asio::awaitable<void> run(fanout& feed, std::string key, std::string first);
 
 private:
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "replication/tcp_mesh.hpp"
 
+#include "net/tcp_listener.hpp"
 #include "spawn.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -30,19 +31,13 @@ tcp_mesh::tcp_mesh(asio::io_context& io, const options& o) : io_(io), opts_(o) {
 
 result<void> tcp_mesh::start(transport_receiver& to) {
     receiver_ = &to;
-    tcp::acceptor acceptor(io_);
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(opts_.listen.host, ec);
-    if (ec) return fail(status::bad_request, "--listen " + opts_.listen.host + ": " + ec.message());
-    const tcp::endpoint ep(address, opts_.listen.port);
-    acceptor.open(ep.protocol(), ec);
-    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(ep, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-        return fail(status::io_error, "replication port " + opts_.listen.host + ":" + std::to_string(opts_.listen.port) +
-                                          ": " + ec.message());
-    spawn_logged(io_, accept_loop(std::move(acceptor)), "replication accept loop");
+    auto acceptor = bind_listener(io_, opts_.listen, "replication port");
+    if (!acceptor) return acceptor.error();
+    auto serve = [this](tcp::socket s) {
+        const auto ex = s.get_executor();
+        spawn_logged(ex, inbound(std::move(s)), "replication inbound link");
+    };
+    spawn_logged(io_, accept_forever(std::move(*acceptor), serve, "replication"), "replication accept loop");
     for (const auto& [id, l] : links_) spawn_logged(l->on, outbound(l), "replication link to " + std::to_string(id));
     return {};
 }
@@ -70,23 +65,6 @@ transport_stats tcp_mesh::statistics() const {
     std::lock_guard lock(lag_mutex_);
     s.lag_seconds = lag_seconds_;
     return s;
-}
-
-asio::awaitable<void> tcp_mesh::accept_loop(tcp::acceptor acceptor) {
-    asio::steady_timer pause(io_);
-    for (;;) {
-        boost::system::error_code ec;
-        tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == asio::error::operation_aborted) co_return;
-        if (ec) {
-            // Out of descriptors (EMFILE) or memory: refusing for a moment beats spinning or dying.
-            std::fprintf(stderr, "replication: accept failed: %s; pausing 100 ms\n", ec.message().c_str());
-            pause.expires_after(std::chrono::milliseconds(100));
-            co_await pause.async_wait(asio::use_awaitable);
-            continue;
-        }
-        spawn_logged(io_, inbound(std::move(s)), "replication inbound link");
-    }
 }
 
 result<void> tcp_mesh::accept_frame(const frame& f) {

@@ -46,7 +46,6 @@ private:
         std::map<std::uint8_t, std::vector<std::byte>> pending;  ///< sealed frames by channel
     };
 
-    boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor acceptor);
     boost::asio::awaitable<void> inbound(boost::asio::ip::tcp::socket socket);
     boost::asio::awaitable<void> outbound(std::shared_ptr<link> l);
     /// Checks an opened frame's claims and hands it up; a failure ends the connection.

@@ -35,33 +35,44 @@ private:
     synced_state<state> channel_;
 };
 
+/// Replicas 1 and 2, each with its channel table, replicator and fake endpoint, linked both ways.
+struct linked_pair {
+    linked_pair(const channel_table& a_channels, const channel_table& b_channels)
+        : a_net(net.add(1)), b_net(net.add(2)), a(a_channels, a_net), b(b_channels, b_net) {
+        REQUIRE(a_net.start(a));
+        REQUIRE(b_net.start(b));
+        net.link(1, 2);
+    }
+    /// One interval on both sides, everything delivered.
+    void round() {
+        a.tick();
+        b.tick();
+        net.deliver();
+    }
+    fake_network net;
+    fake_network::endpoint& a_net;
+    fake_network::endpoint& b_net;
+    replicator a;
+    replicator b;
+};
+
 }  // namespace
 
 TEST_CASE("a channel added as one table row replicates between two replicas", "[replicator]") {
-    fake_network net;
     clicks a(11), b(22);
     const channel_table a_channels{{9, "clicks", &a.owner(), true}};
     const channel_table b_channels{{9, "clicks", &b.owner(), true}};
-    auto& a_net = net.add(1);
-    auto& b_net = net.add(2);
-    replicator a_replication(a_channels, a_net);
-    replicator b_replication(b_channels, b_net);
-    REQUIRE(a_net.start(a_replication));
-    REQUIRE(b_net.start(b_replication));
-    net.link(1, 2);
+    linked_pair link(a_channels, b_channels);
 
     a.click();
     a.click();
     b.click();
-    for (int round = 0; round < 2; ++round) {
-        a_replication.tick();
-        b_replication.tick();
-        net.deliver();
-    }
+    link.round();
+    link.round();
     CHECK(a.total() == 3);
     CHECK(b.total() == 3);
-    CHECK(a_replication.statistics().peers_up == 1);
-    CHECK(b_replication.statistics().delivered >= 2);
+    CHECK(link.a.statistics().peers_up == 1);
+    CHECK(link.b.statistics().delivered >= 2);
 }
 
 TEST_CASE("the replicator refuses unknown channels and bad bytes, and its owners change nothing", "[replicator]") {
@@ -84,22 +95,12 @@ TEST_CASE("the replicator refuses unknown channels and bad bytes, and its owners
 
 TEST_CASE("an idle link sends only the heartbeat channel, and every message it skips would have been a no-op",
           "[replicator]") {
-    fake_network net;
     viewer_counts a, b;
     const channel_table a_channels{{1, "presence", &a.presence(), true}, {2, "adjustments", &a.adjustments()}};
     const channel_table b_channels{{1, "presence", &b.presence(), true}, {2, "adjustments", &b.adjustments()}};
-    auto& a_net = net.add(1);
-    auto& b_net = net.add(2);
-    replicator a_replication(a_channels, a_net);
-    replicator b_replication(b_channels, b_net);
-    REQUIRE(a_net.start(a_replication));
-    REQUIRE(b_net.start(b_replication));
-    net.link(1, 2);
-    const auto round = [&] {
-        a_replication.tick();
-        b_replication.tick();
-        net.deliver();
-    };
+    linked_pair link(a_channels, b_channels);
+    const auto round = [&] { link.round(); };
+    const auto& a_net = link.a_net;
     a.fold_sessions({{"home", 3}});
     b.adjust("home", true);
     for (int i = 0; i < 4; ++i) round();
