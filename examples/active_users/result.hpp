@@ -15,6 +15,8 @@ enum class status {
     not_found,           ///< nothing is there (or the caller may not see it)
     method_not_allowed,  ///< the path exists, the method does not
     upgrade_required,    ///< a WebSocket route asked for without the upgrade
+    unauthorized,        ///< credentials missing or wrong
+    replayed,            ///< a message seen before, or out of its order
     unavailable,         ///< a capacity limit was reached; trying later may work
     io_error,            ///< the operating system refused (a file, a port)
 };

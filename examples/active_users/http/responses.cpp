@@ -20,6 +20,8 @@ http::status http_status(status code) {
         case status::not_found: return http::status::not_found;
         case status::method_not_allowed: return http::status::method_not_allowed;
         case status::upgrade_required: return http::status::upgrade_required;
+        case status::unauthorized: return http::status::unauthorized;
+        case status::replayed: return http::status::conflict;
         case status::unavailable: return http::status::service_unavailable;
         case status::io_error: return http::status::internal_server_error;
     }

@@ -34,6 +34,12 @@ std::string render_metrics(const service_stats& s) {
     metric(out, "converge_rejected_messages_total", "counter", s.net.frames_rejected + s.replication.rejected,
            "Replication frames refused: failed authentication or framing, unknown channel, undecodable payload.");
     metric(out, "converge_frames_received_total", "counter", s.net.frames_received);
+    metric(out, "converge_replication_replays_total", "counter", s.net.replays,
+           "Frames refused as repeated or out of order on their connection; nothing was merged.");
+    metric(out, "converge_replication_handshakes_refused_total", "counter", s.net.handshakes_refused,
+           "Replication connections closed before authenticating: wrong secret, replayed, timed out, or too many.");
+    metric(out, "converge_replication_handshaking", "gauge", s.net.handshaking,
+           "Replication connections not authenticated yet.");
     metric(out, "converge_replication_bytes_sent_total", "counter", s.net.bytes_sent, "Bytes of replication frames sent.");
     metric(out, "converge_replication_peers_up", "gauge", s.replication.peers_up, "Peers with a link up.");
     family(out, "converge_replication_lag_seconds", "gauge", "Age of the last frame from each peer on arrival.");

@@ -1,29 +1,16 @@
-// Frames: sealing with HMAC-SHA256 and opening with a constant-time check before anything is parsed.
+// Frames: sealing under the link key, and opening with the MAC checked before anything is parsed.
 // SPDX-License-Identifier: MIT
 #include "replication/frame.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <array>
 #include <chrono>
+#include <string>
 
 namespace active_users {
 
 namespace {
 
-constexpr std::uint8_t frame_version = 1;
-constexpr std::size_t header_size = 1 + 1 + 4 + 8;
-
-std::array<std::byte, mac_size> mac_of(const std::string& secret, std::span<const std::byte> body) {
-    std::array<std::byte, mac_size> out{};
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(body.data()), body.size(),
-         reinterpret_cast<unsigned char*>(out.data()), &len);
-    return out;
-}
+constexpr std::uint8_t frame_version = 2;
+constexpr std::size_t header_size = 1 + 1 + 4 + 8 + 8;
 
 void put_be(std::vector<std::byte>& out, std::uint64_t v, int bytes) {
     for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
@@ -37,7 +24,11 @@ std::uint64_t get_be(std::span<const std::byte> in, std::size_t at, int bytes) {
 
 }  // namespace
 
-std::vector<std::byte> seal_frame(const std::string& secret, const frame& f) {
+std::size_t frame_body_length(std::span<const std::byte, frame_length_size> prefix) {
+    return static_cast<std::size_t>(get_be(prefix, 0, frame_length_size));
+}
+
+std::vector<std::byte> frame_sealer::seal(const frame& f) {
     std::vector<std::byte> out;
     out.reserve(frame_length_size + header_size + f.payload.size() + mac_size);
     put_be(out, header_size + f.payload.size(), frame_length_size);
@@ -45,20 +36,16 @@ std::vector<std::byte> seal_frame(const std::string& secret, const frame& f) {
     out.push_back(std::byte{f.channel});
     put_be(out, f.sender, 4);
     put_be(out, f.sent_ms, 8);
+    put_be(out, next_++, 8);
     out.insert(out.end(), f.payload.begin(), f.payload.end());
-    const auto mac = mac_of(secret, std::span(out).subspan(frame_length_size));
-    out.insert(out.end(), mac.begin(), mac.end());
+    const mac m = hmac_sha256(key_, {std::span(out).subspan(frame_length_size)});
+    out.insert(out.end(), m.begin(), m.end());
     return out;
 }
 
-std::size_t frame_body_length(std::span<const std::byte, frame_length_size> prefix) {
-    return static_cast<std::size_t>(get_be(prefix, 0, frame_length_size));
-}
-
-result<frame> open_frame(const std::string& secret, std::span<const std::byte> body, std::span<const std::byte> mac) {
-    const auto expected = mac_of(secret, body);
-    if (mac.size() != mac_size || CRYPTO_memcmp(expected.data(), mac.data(), mac_size) != 0)
-        return fail(status::bad_request, "frame authentication failed (wrong secret, or not a peer)");
+result<frame> frame_opener::open(std::span<const std::byte> body, std::span<const std::byte> tag) {
+    if (!same_mac(hmac_sha256(key_, {body}), tag))
+        return fail(status::bad_request, "frame authentication failed (not this link's key, or altered)");
     if (body.size() < header_size) return fail(status::bad_request, "frame shorter than its header");
     if (body[0] != std::byte{frame_version})
         return fail(status::bad_request, "unsupported frame version " + std::to_string(std::to_integer<int>(body[0])));
@@ -66,6 +53,16 @@ result<frame> open_frame(const std::string& secret, std::span<const std::byte> b
     f.channel = std::to_integer<std::uint8_t>(body[1]);
     f.sender = static_cast<peer_id>(get_be(body, 2, 4));
     f.sent_ms = get_be(body, 6, 8);
+    const std::uint64_t counter = get_be(body, 14, 8);
+    if (f.sender != peer_) {
+        return fail(status::bad_request,
+                    "frame claims replica " + std::to_string(f.sender) + " on replica " + std::to_string(peer_) + "'s link");
+    }
+    if (counter != expected_) {
+        return fail(status::replayed, "frame " + std::to_string(counter) + " where " + std::to_string(expected_) +
+                                          " was due: replayed or reordered");
+    }
+    ++expected_;
     f.payload.assign(body.begin() + header_size, body.end());
     return f;
 }

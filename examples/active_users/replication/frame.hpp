@@ -1,23 +1,24 @@
-// Replication frames of the TCP mesh: a length, a header, a converge payload and an HMAC.
+// Replication frames of the TCP mesh: a length, a header with a counter, a converge payload, a MAC.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include "replication/channel_owner.hpp"
+#include "replication/link_crypto.hpp"
 #include "result.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
 
 namespace active_users {
 
 /// A frame: `u32 length` (big-endian) of the body, the body, then HMAC-SHA256 of the body under
-/// the cluster's shared secret. Body: `u8 version (1), u8 channel, u32 sender id, u64 send time
-/// (ms since the Unix epoch), payload` (a converge-encoded sync_message). A frame whose MAC does
-/// not verify is dropped with the connection before anything is decoded; duplicated or replayed
-/// frames merge as no-ops.
+/// the link key of its connection (link_handshake.hpp). Body: `u8 version (2), u8 channel,
+/// u32 sender id, u64 send time (ms since the Unix epoch), u64 counter, payload` (a
+/// converge-encoded sync message). The counter is 1 for a connection's first frame and grows by
+/// one with each: a frame repeated, dropped or reordered on the connection is refused, and since
+/// the key is the connection's own, no frame can be moved to another connection.
 struct frame {
     std::uint8_t channel = 0;
     peer_id sender = 0;
@@ -26,16 +27,36 @@ struct frame {
 };
 
 inline constexpr std::size_t max_frame_body = std::size_t{16} << 20;
-inline constexpr std::size_t mac_size = 32;
 inline constexpr std::size_t frame_length_size = 4;
 
-/// The whole frame, length prefix and MAC included, ready to write.
-[[nodiscard]] std::vector<std::byte> seal_frame(const std::string& secret, const frame& f);
 /// The body length a frame announces in its first four bytes.
 [[nodiscard]] std::size_t frame_body_length(std::span<const std::byte, frame_length_size> prefix);
-/// Checks the MAC, then the header, of a body read off the wire.
-[[nodiscard]] result<frame> open_frame(const std::string& secret, std::span<const std::byte> body,
-                                       std::span<const std::byte> mac);
+
+/// Seals the frames of one connection, numbering them.
+class frame_sealer {
+public:
+    explicit frame_sealer(const link_key& key) : key_(key) {}
+    /// The whole frame, length prefix and MAC included, ready to write.
+    [[nodiscard]] std::vector<std::byte> seal(const frame& f);
+
+private:
+    link_key key_;
+    std::uint64_t next_ = 1;
+};
+
+/// Opens the frames of one connection from one authenticated peer, in order.
+class frame_opener {
+public:
+    frame_opener(const link_key& key, peer_id peer) : key_(key), peer_(peer) {}
+    /// Checks the MAC, then the header: the version, the sender (the peer that authenticated),
+    /// and the counter (the next one: anything else is status::replayed).
+    [[nodiscard]] result<frame> open(std::span<const std::byte> body, std::span<const std::byte> tag);
+
+private:
+    link_key key_;
+    peer_id peer_;
+    std::uint64_t expected_ = 1;
+};
 
 /// Milliseconds since the Unix epoch, as frames carry them.
 [[nodiscard]] std::uint64_t unix_ms();

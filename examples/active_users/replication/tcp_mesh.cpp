@@ -1,11 +1,11 @@
-// The TCP mesh: accept loop and inbound frame readers, outbound links that write what is queued.
+// The TCP mesh: inbound links (handshake, then frames in), outbound links (handshake, then queued frames out).
 // SPDX-License-Identifier: MIT
 #include "replication/tcp_mesh.hpp"
 
 #include "net/tcp_listener.hpp"
+#include "replication/link_handshake.hpp"
 #include "spawn.hpp"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -14,13 +14,31 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstdio>
 
 namespace active_users {
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 using asio::ip::tcp;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+namespace {
+
+/// Counts a connection as handshaking for as long as this lives.
+class handshaking_slot {
+public:
+    explicit handshaking_slot(std::atomic<std::size_t>& n) : n_(n) { ++n_; }
+    ~handshaking_slot() { --n_; }
+    handshaking_slot(const handshaking_slot&) = delete;
+    handshaking_slot& operator=(const handshaking_slot&) = delete;
+
+private:
+    std::atomic<std::size_t>& n_;
+};
+
+}  // namespace
 
 tcp_mesh::link::link(asio::io_context& io, peer_address to)
     : peer(std::move(to)), on(asio::make_strand(io)), wake(on, std::chrono::steady_clock::time_point::max()) {}
@@ -34,6 +52,10 @@ result<void> tcp_mesh::start(transport_receiver& to) {
     auto acceptor = bind_listener(io_, opts_.listen, "replication port");
     if (!acceptor) return acceptor.error();
     auto serve = [this](tcp::socket s) {
+        if (handshaking_.load() >= max_handshaking) {
+            ++handshakes_refused_;  // closed unread: a flood of unauthenticated connections costs nothing
+            return;
+        }
         const auto ex = s.get_executor();
         spawn_logged(ex, inbound(std::move(s)), "replication inbound link");
     };
@@ -45,10 +67,9 @@ result<void> tcp_mesh::start(transport_receiver& to) {
 void tcp_mesh::send(peer_id peer, std::uint8_t channel, std::vector<std::byte> payload) {
     const auto it = links_.find(peer);
     if (it == links_.end()) return;
-    auto sealed = seal_frame(opts_.secret, frame{channel, opts_.id, unix_ms(), std::move(payload)});
-    asio::post(it->second->on, [l = it->second, channel, sealed = std::move(sealed)]() mutable {
+    asio::post(it->second->on, [this, l = it->second, f = frame{channel, opts_.id, unix_ms(), std::move(payload)}]() mutable {
         if (!l->up) return;
-        l->pending[channel] = std::move(sealed);
+        if (l->pending.insert_or_assign(f.channel, std::move(f)).second) ++queued_;
         l->wake.cancel();
     });
 }
@@ -57,21 +78,94 @@ void tcp_mesh::publish(std::uint8_t channel, std::vector<std::byte> payload) {
     for (const auto& [id, l] : links_) send(id, channel, payload);
 }
 
+bool tcp_mesh::drained() const { return queued_.load() == 0; }
+
 transport_stats tcp_mesh::statistics() const {
     transport_stats s;
     s.bytes_sent = bytes_sent_.load();
     s.frames_received = frames_received_.load();
     s.frames_rejected = frames_rejected_.load();
+    s.replays = replays_.load();
+    s.handshakes_refused = handshakes_refused_.load();
+    s.handshaking = handshaking_.load();
     std::lock_guard lock(lag_mutex_);
     s.lag_seconds = lag_seconds_;
     return s;
 }
 
-result<void> tcp_mesh::accept_frame(const frame& f) {
-    if (f.sender == opts_.id) {
-        ++frames_rejected_;
-        return fail(status::bad_request, "frame claims this replica's own id");
+std::chrono::milliseconds tcp_mesh::idle_timeout() const {
+    return std::max<std::chrono::milliseconds>(std::chrono::seconds(5), 20 * opts_.interval);
+}
+
+asio::awaitable<void> tcp_mesh::inbound(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    std::optional<frame_opener> opener;
+    {
+        const handshaking_slot slot(handshaking_);
+        auto shaken = co_await accept_handshake(stream);
+        if (!shaken) {
+            ++handshakes_refused_;
+            std::fprintf(stderr, "replication: %s; closing link\n", shaken.error().message.c_str());
+            co_return;
+        }
+        opener.emplace(std::move(*shaken));
     }
+    co_await read_frames(stream, *opener);
+}
+
+asio::awaitable<result<frame_opener>> tcp_mesh::accept_handshake(beast::tcp_stream& stream) {
+    boost::system::error_code ec;
+    stream.expires_after(handshake_timeout);
+    const hello h{opts_.id, random_nonce()};
+    co_await asio::async_write(stream, asio::buffer(make_hello(h.acceptor, h.acceptor_nonce)), redirect_error(use_awaitable, ec));
+    auth_bytes in{};
+    if (!ec) co_await asio::async_read(stream, asio::buffer(in), redirect_error(use_awaitable, ec));
+    if (ec) co_return fail(status::bad_request, "handshake not completed: " + ec.message());
+    auto a = check_auth(opts_.secret, h, in);
+    if (!a) co_return a.error();
+    if (links_.count(a->dialer) == 0)
+        co_return fail(status::bad_request, "replica " + std::to_string(a->dialer) + " is not a configured peer");
+    const link_key key = derive_link_key(opts_.secret, h, *a);
+    co_await asio::async_write(stream, asio::buffer(make_ok(key)), redirect_error(use_awaitable, ec));
+    if (ec) co_return fail(status::bad_request, "handshake not completed: " + ec.message());
+    co_return frame_opener(key, a->dialer);
+}
+
+asio::awaitable<void> tcp_mesh::read_frames(beast::tcp_stream& stream, frame_opener& opener) {
+    std::vector<std::byte> body;
+    std::array<std::byte, mac_size> tag{};
+    for (;;) {
+        std::array<std::byte, frame_length_size> prefix{};
+        boost::system::error_code ec;
+        stream.expires_after(idle_timeout());
+        co_await asio::async_read(stream, asio::buffer(prefix), redirect_error(use_awaitable, ec));
+        if (ec) co_return;  // the peer went away or fell silent; its outbound loop reconnects
+        const std::size_t len = frame_body_length(prefix);
+        if (len > max_frame_body) {
+            ++frames_rejected_;
+            std::fprintf(stderr, "replication: frame of %zu bytes refused; closing link\n", len);
+            co_return;
+        }
+        // Grown as bytes arrive, not to the announced length: memory follows what was sent.
+        body.clear();
+        while (!ec && body.size() < len) {
+            const std::size_t at = body.size();
+            body.resize(at + std::min<std::size_t>(len - at, 64 * 1024));
+            co_await asio::async_read(stream, asio::buffer(body.data() + at, body.size() - at), redirect_error(use_awaitable, ec));
+        }
+        if (!ec) co_await asio::async_read(stream, asio::buffer(tag), redirect_error(use_awaitable, ec));
+        if (ec) co_return;
+        const auto opened = opener.open(body, tag);
+        if (!opened) (opened.error().code == status::replayed ? replays_ : frames_rejected_)++;
+        const result<void> accepted = opened ? accept_frame(*opened) : result<void>(opened.error());
+        if (!accepted) {
+            std::fprintf(stderr, "replication: %s; closing link\n", accepted.error().message.c_str());
+            co_return;
+        }
+    }
+}
+
+result<void> tcp_mesh::accept_frame(const frame& f) {
     ++frames_received_;
     {
         std::lock_guard lock(lag_mutex_);
@@ -81,31 +175,44 @@ result<void> tcp_mesh::accept_frame(const frame& f) {
     return receiver_->deliver(f.sender, f.channel, f.payload);
 }
 
-asio::awaitable<void> tcp_mesh::inbound(tcp::socket socket) {
-    std::vector<std::byte> body;
-    std::array<std::byte, mac_size> mac{};
-    for (;;) {
-        std::array<std::byte, frame_length_size> prefix{};
-        boost::system::error_code ec;
-        co_await asio::async_read(socket, asio::buffer(prefix), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return;  // the peer went away; its outbound loop reconnects
-        const std::size_t len = frame_body_length(prefix);
-        if (len > max_frame_body) {
-            ++frames_rejected_;
-            std::fprintf(stderr, "replication: frame of %zu bytes refused; closing link\n", len);
-            co_return;
+asio::awaitable<result<frame_sealer>> tcp_mesh::dial_handshake(beast::tcp_stream& stream, const link& l) {
+    boost::system::error_code ec;
+    stream.expires_after(handshake_timeout);
+    hello_bytes in{};
+    co_await asio::async_read(stream, asio::buffer(in), redirect_error(use_awaitable, ec));
+    if (ec) co_return fail(status::bad_request, "no hello: " + ec.message());
+    auto h = read_hello(in);
+    if (!h) co_return h.error();
+    if (h->acceptor != l.peer.id)
+        co_return fail(status::bad_request, "the peer there is replica " + std::to_string(h->acceptor));
+    const auth a{opts_.id, random_nonce()};
+    co_await asio::async_write(stream, asio::buffer(make_auth(opts_.secret, *h, a.dialer, a.dialer_nonce)),
+                               redirect_error(use_awaitable, ec));
+    ok_bytes ok{};
+    if (!ec) co_await asio::async_read(stream, asio::buffer(ok), redirect_error(use_awaitable, ec));
+    if (ec) co_return fail(status::bad_request, "handshake not completed: " + ec.message());
+    const link_key key = derive_link_key(opts_.secret, *h, a);
+    if (!check_ok(key, ok)) co_return fail(status::bad_request, "the peer does not hold the cluster secret");
+    co_return frame_sealer(key);
+}
+
+asio::awaitable<void> tcp_mesh::write_frames(beast::tcp_stream& stream, link& l, frame_sealer& sealer) {
+    boost::system::error_code ec;
+    while (!ec) {
+        while (!l.pending.empty() && !ec) {
+            const auto first = l.pending.begin();
+            const std::vector<std::byte> bytes = sealer.seal(first->second);
+            l.pending.erase(first);
+            --queued_;
+            stream.expires_after(idle_timeout());  // a peer that stops reading is dropped, not waited on forever
+            co_await asio::async_write(stream, asio::buffer(bytes), redirect_error(use_awaitable, ec));
+            if (!ec) bytes_sent_ += bytes.size();
         }
-        body.resize(len);
-        co_await asio::async_read(socket, asio::buffer(body), asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) co_await asio::async_read(socket, asio::buffer(mac), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return;
-        const auto opened = open_frame(opts_.secret, body, mac);
-        if (!opened) ++frames_rejected_;
-        const result<void> accepted = opened ? accept_frame(*opened) : result<void>(opened.error());
-        if (!accepted) {
-            std::fprintf(stderr, "replication: %s; closing link\n", accepted.error().message.c_str());
-            co_return;
-        }
+        if (ec) break;
+        stream.expires_never();
+        l.wake.expires_at(std::chrono::steady_clock::time_point::max());
+        boost::system::error_code woken;
+        co_await l.wake.async_wait(redirect_error(use_awaitable, woken));
     }
 }
 
@@ -113,36 +220,31 @@ asio::awaitable<void> tcp_mesh::outbound(std::shared_ptr<link> l) {
     auto backoff = std::chrono::milliseconds(100);
     asio::steady_timer pause(l->on);
     for (;;) {
-        tcp::socket socket(l->on);
+        beast::tcp_stream stream(l->on);
         boost::system::error_code ec;
         tcp::resolver resolver(l->on);
-        const auto endpoints = co_await resolver.async_resolve(
-            l->peer.address.host, std::to_string(l->peer.address.port), asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+        const auto endpoints = co_await resolver.async_resolve(l->peer.address.host, std::to_string(l->peer.address.port),
+                                                               redirect_error(use_awaitable, ec));
+        stream.expires_after(handshake_timeout);
+        if (!ec) co_await stream.async_connect(endpoints, redirect_error(use_awaitable, ec));
         if (!ec) {
-            socket.set_option(tcp::no_delay(true), ec);
-            backoff = std::chrono::milliseconds(100);
-            l->up = true;
-            receiver_->peer_up(l->peer.id);  // the first message on a new link is the full state
-            while (!ec) {
-                while (!l->pending.empty() && !ec) {
-                    const auto first = l->pending.begin();
-                    const std::vector<std::byte> bytes = std::move(first->second);
-                    l->pending.erase(first);
-                    co_await asio::async_write(socket, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
-                    if (!ec) bytes_sent_ += bytes.size();
-                }
-                if (ec) break;
-                l->wake.expires_at(std::chrono::steady_clock::time_point::max());
-                boost::system::error_code woken;
-                co_await l->wake.async_wait(asio::redirect_error(asio::use_awaitable, woken));
+            stream.socket().set_option(tcp::no_delay(true), ec);
+            auto sealer = co_await dial_handshake(stream, *l);
+            if (!sealer) {
+                std::fprintf(stderr, "replication: link to replica %u: %s\n", l->peer.id, sealer.error().message.c_str());
+            } else {
+                backoff = std::chrono::milliseconds(100);
+                l->up = true;
+                receiver_->peer_up(l->peer.id);  // the first message on a new link is the full state
+                co_await write_frames(stream, *l, *sealer);
+                l->up = false;
+                queued_ -= l->pending.size();
+                l->pending.clear();
+                receiver_->peer_down(l->peer.id);
             }
-            l->up = false;
-            l->pending.clear();
-            receiver_->peer_down(l->peer.id);
         }
         pause.expires_after(backoff);
-        co_await pause.async_wait(asio::use_awaitable);
+        co_await pause.async_wait(use_awaitable);
         backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
     }
 }

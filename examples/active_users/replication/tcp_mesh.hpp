@@ -1,4 +1,4 @@
-// The TCP mesh transport: one outbound link per configured peer, HMAC-authenticated frames.
+// The TCP mesh transport: one outbound link per configured peer, authenticated and replay-proof.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -11,27 +11,37 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 
 namespace active_users {
 
 /// The embedded default for small clusters: every replica listens on `--listen` and keeps one
-/// outbound link to each `--peer`, writing frames (frame.hpp) on it; frames from peers arrive on
-/// the links they opened. A link is "up" for the replicator while its outbound connection is;
-/// it reconnects with backoff. Frames that fail authentication, claim this replica's id, or that
-/// the replicator refuses end the inbound connection they came on.
+/// outbound link to each `--peer`. A link starts with the handshake of link_handshake.hpp and
+/// then carries numbered frames (frame.hpp) from the dialer to the acceptor. A link is "up" for
+/// the replicator while its outbound connection is; it reconnects with backoff.
+///
+/// Before a connection has authenticated it holds only fixed-size handshake buffers, at most
+/// `max_handshaking` connections may be handshaking at once (more are closed at once), and a
+/// handshake must finish within `handshake_timeout`. Frames that fail authentication, come out of
+/// order or from another replica than the one that authenticated, or that the replicator
+/// refuses, end the connection.
 class tcp_mesh final : public transport {
 public:
+    static constexpr std::size_t max_handshaking = 64;
+    static constexpr std::chrono::seconds handshake_timeout{5};
+
     tcp_mesh(boost::asio::io_context& io, const options& o);
 
     result<void> start(transport_receiver& to) override;
     void send(peer_id peer, std::uint8_t channel, std::vector<std::byte> payload) override;
     void publish(std::uint8_t channel, std::vector<std::byte> payload) override;
+    [[nodiscard]] bool drained() const override;
     transport_stats statistics() const override;
 
 private:
@@ -43,13 +53,21 @@ private:
         strand on;
         boost::asio::steady_timer wake;
         bool up = false;
-        std::map<std::uint8_t, std::vector<std::byte>> pending;  ///< sealed frames by channel
+        std::map<std::uint8_t, frame> pending;  ///< the next frame of each channel, sealed when written
     };
 
     boost::asio::awaitable<void> inbound(boost::asio::ip::tcp::socket socket);
+    /// The acceptor's side of the handshake; the opener of the authenticated peer's frames.
+    boost::asio::awaitable<result<frame_opener>> accept_handshake(boost::beast::tcp_stream& stream);
+    boost::asio::awaitable<void> read_frames(boost::beast::tcp_stream& stream, frame_opener& opener);
     boost::asio::awaitable<void> outbound(std::shared_ptr<link> l);
+    /// The dialer's side of the handshake; the sealer of this connection's frames.
+    boost::asio::awaitable<result<frame_sealer>> dial_handshake(boost::beast::tcp_stream& stream, const link& l);
+    boost::asio::awaitable<void> write_frames(boost::beast::tcp_stream& stream, link& l, frame_sealer& sealer);
     /// Checks an opened frame's claims and hands it up; a failure ends the connection.
     result<void> accept_frame(const frame& f);
+    /// How long an established link may stay silent (or blocked) before it is dropped.
+    [[nodiscard]] std::chrono::milliseconds idle_timeout() const;
 
     boost::asio::io_context& io_;
     const options& opts_;
@@ -58,6 +76,10 @@ private:
     std::atomic<std::uint64_t> bytes_sent_{0};
     std::atomic<std::uint64_t> frames_received_{0};
     std::atomic<std::uint64_t> frames_rejected_{0};
+    std::atomic<std::uint64_t> replays_{0};
+    std::atomic<std::uint64_t> handshakes_refused_{0};
+    std::atomic<std::size_t> handshaking_{0};
+    std::atomic<std::size_t> queued_{0};  ///< frames waiting in links' pending maps
     mutable std::mutex lag_mutex_;
     std::map<peer_id, double> lag_seconds_;
 };

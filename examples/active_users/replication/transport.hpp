@@ -30,6 +30,9 @@ struct transport_stats {
     std::uint64_t bytes_sent = 0;
     std::uint64_t frames_received = 0;
     std::uint64_t frames_rejected = 0;         ///< failed authentication or framing
+    std::uint64_t replays = 0;                 ///< frames refused as repeated or out of order
+    std::uint64_t handshakes_refused = 0;      ///< connections that did not authenticate
+    std::size_t handshaking = 0;               ///< connections not authenticated yet
     std::map<peer_id, double> lag_seconds;     ///< age of each peer's last frame on arrival
 };
 
@@ -47,6 +50,8 @@ public:
     virtual void send(peer_id peer, std::uint8_t channel, std::vector<std::byte> payload) = 0;
     /// Sends `payload` to every peer whose link is up.
     virtual void publish(std::uint8_t channel, std::vector<std::byte> payload) = 0;
+    /// True when everything sent so far has been written out (or dropped with its link).
+    [[nodiscard]] virtual bool drained() const = 0;
     [[nodiscard]] virtual transport_stats statistics() const = 0;
 };
 

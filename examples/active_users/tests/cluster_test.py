@@ -26,12 +26,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+AUTH_SIZE = 57  # the dialer's handshake message, before its frames
+
+
 class Link:
     """A TCP forwarder for one direction of replication (replica i dials j through it), which the
     test can cut and heal: a partition in which both sides keep serving requests, unlike SIGSTOP."""
 
     def __init__(self, target_port):
         self.target = target_port
+        self.recorded = []  # per connection, the bytes the dialer sent
+        self.duplicate = False  # send every frame after the handshake twice (an on-path attacker)
         self.cut = threading.Event()
         self.lock = threading.Lock()
         self.conns = []
@@ -57,17 +62,43 @@ class Link:
                 continue
             with self.lock:
                 self.conns += [down, up]
-            for a, b in ((down, up), (up, down)):
-                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+            for a, b, dialer in ((down, up, True), (up, down, False)):
+                threading.Thread(target=self.pipe, args=(a, b, dialer), daemon=True).start()
 
-    def pipe(self, a, b):
+    def pipe(self, a, b, dialer):
+        record = bytearray()
+        if dialer:
+            self.recorded.append(record)
+        pending = bytearray()  # with duplicate: what is not yet a whole frame
         try:
             while True:
                 data = a.recv(65536)
                 # Bytes read after the cut are dropped: they were written after it.
                 if not data or self.cut.is_set():
                     break
-                b.sendall(data)
+                if dialer:
+                    record += data
+                if not (dialer and self.duplicate):
+                    b.sendall(data)
+                    continue
+                pending += data
+                while True:
+                    done = len(record) - len(pending)  # bytes of this connection already forwarded
+                    if done < AUTH_SIZE:
+                        if not pending:
+                            break
+                        take = min(AUTH_SIZE - done, len(pending))
+                        b.sendall(bytes(pending[:take]))
+                        del pending[:take]
+                        continue
+                    if len(pending) < 4:
+                        break
+                    size = 4 + struct.unpack(">I", pending[:4])[0] + 32
+                    if len(pending) < size:
+                        break
+                    whole = bytes(pending[:size])
+                    del pending[:size]
+                    b.sendall(whole + whole)
         except OSError:
             pass
         for s in (a, b):
@@ -318,18 +349,76 @@ def test_restart_loses_no_acknowledged_increment(c):
 
 
 def test_outsiders_are_refused(c):
-    """Replication frames without the shared secret are dropped with the link; nothing changes."""
+    """A connection that cannot prove the shared secret is dropped after the hello; nothing changes."""
     heartbeat(c, 1, "auth", "v")
     c.wait_all("auth", 1)
-    body = bytes([1, 1]) + struct.pack(">IQ", 9, 0) + b"\xc7\x01\x07garbage"
+    body = bytes([2, 1]) + struct.pack(">IQQ", 9, 0, 1) + b"\xc7\x01\x07garbage"
     frame = struct.pack(">I", len(body)) + body + b"\0" * 32
     with socket.create_connection(("127.0.0.1", c.repl[1])) as s:
-        s.sendall(frame)
         s.settimeout(5)
-        assert s.recv(1) == b"", "the replica should close an unauthenticated link"
-    status, metrics = c.request(1, "GET", "/metrics")
-    assert "converge_rejected_messages_total 1" in metrics, metrics
+        hello = b""
+        while len(hello) < 25:
+            hello += s.recv(25 - len(hello))
+        assert hello[:5] == b"CVRH\x02" and struct.unpack(">I", hello[5:9])[0] == 1, hello
+        s.sendall(frame)
+        try:
+            rest = s.recv(1)
+        except ConnectionResetError:  # closed with our bytes unread
+            rest = b""
+        assert rest == b"", "the replica should close an unauthenticated link"
+    assert metric(c, 1, "converge_replication_handshakes_refused_total") == 1
+    assert metric(c, 1, "converge_rejected_messages_total") == 0
     c.wait_all("auth", 1)
+
+
+def test_replayed_link_bytes_are_refused(c):
+    """Bytes recorded off the link of a replica that then dies, replayed to a live replica, fail
+    its handshake (a fresh nonce each connection): the dead replica's viewers are retired on time."""
+    for s in range(3):
+        heartbeat(c, 3, "replay", f"v{s}")
+    heartbeat(c, 1, "replay", "w")
+    c.wait_all("replay", 4)
+    time.sleep(0.5)
+    recorded = bytes(c.links[(3, 1)].recorded[-1])
+    assert len(recorded) > 57, len(recorded)
+    c.procs[3].kill()
+    c.procs[3].wait()
+    stop = threading.Event()
+
+    def replay():
+        while not stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", c.repl[1]), timeout=1) as s:
+                    s.sendall(recorded)
+                    while s.recv(65536):
+                        pass
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    threading.Thread(target=replay, daemon=True).start()
+    try:
+        c.wait_all("replay", 1, replicas=[1, 2], timeout=c.retire_after + 5)
+    finally:
+        stop.set()
+    assert metric(c, 1, "converge_replication_handshakes_refused_total") >= 1
+
+
+def test_duplicated_frames_are_refused_as_replays(c):
+    """An on-path attacker who repeats frames inside a live connection gets the link dropped and
+    the repeat counted; nothing is merged twice and the counts stay exact (news goes around)."""
+    link = c.links[(2, 1)]
+    link.duplicate = True
+    link.set_cut(True)  # a fresh connection, parsed from its first byte
+    link.set_cut(False)
+    heartbeat(c, 2, "dup", "a")
+    heartbeat(c, 3, "dup", "b")
+    c.wait_all("dup", 2)
+    deadline = time.time() + 10
+    while metric(c, 1, "converge_replication_replays_total") < 1:
+        assert time.time() < deadline, "no replay was counted"
+        time.sleep(0.1)
+    c.wait_all("dup", 2)
 
 
 def test_html_page(c):
@@ -640,7 +729,9 @@ def test_unread_is_pushed_live(c):
 
 TESTS = {name: fn for name, fn in globals().items() if name.startswith("test_")}
 OPTIONS = {"test_session_expiry": {"expiry": 1.5}, "test_loadgen_converges": {"expiry": 2.0},
-           "test_unread_survives_partition": {"proxied": True}}
+           "test_unread_survives_partition": {"proxied": True},
+           "test_replayed_link_bytes_are_refused": {"proxied": True},
+           "test_duplicated_frames_are_refused_as_replays": {"proxied": True, "retire_after": 30.0}}
 
 
 def main():

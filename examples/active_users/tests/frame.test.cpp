@@ -1,72 +1,99 @@
-// Replication frames: sealed and opened only with the same secret and unaltered bytes.
+// Replication frames: sealed under a link key, opened once each, in order, from their own peer only.
 // SPDX-License-Identifier: MIT
 #include "replication/frame.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <algorithm>
 
 using namespace active_users;
 
 namespace {
 
-result<frame> open_sealed(const std::string& secret, const std::vector<std::byte>& sealed) {
-    const auto body = std::span(sealed).subspan(frame_length_size, sealed.size() - frame_length_size - mac_size);
-    return open_frame(secret, body, std::span(sealed).last(mac_size));
+link_key key_of(std::byte fill) {
+    link_key k{};
+    std::fill(k.begin(), k.end(), fill);
+    return k;
+}
+
+struct sealed_parts {
+    std::vector<std::byte> body;
+    std::vector<std::byte> tag;
+};
+
+sealed_parts split(const std::vector<std::byte>& sealed) {
+    REQUIRE(frame_body_length(std::span(sealed).first<frame_length_size>()) == sealed.size() - frame_length_size - mac_size);
+    return {{sealed.begin() + frame_length_size, sealed.end() - mac_size}, {sealed.end() - mac_size, sealed.end()}};
 }
 
 }  // namespace
 
-TEST_CASE("a sealed frame opens only with the same secret and unaltered bytes", "[frames]") {
-    const std::string secret = "cluster-secret-0123456789";
+TEST_CASE("a sealed frame opens only under its link key and unaltered", "[frames]") {
+    frame_sealer sealer(key_of(std::byte{1}));
     const frame f{2, 7, 123456, {std::byte{1}, std::byte{2}, std::byte{3}}};
-    const auto sealed = seal_frame(secret, f);
-    CHECK(frame_body_length(std::span(sealed).first<frame_length_size>()) == sealed.size() - frame_length_size - mac_size);
+    const auto sealed = split(sealer.seal(f));
 
-    const auto opened = open_sealed(secret, sealed);
+    frame_opener other_link(key_of(std::byte{9}), 7);
+    const auto wrong = other_link.open(sealed.body, sealed.tag);
+    REQUIRE_FALSE(wrong);
+    CHECK(wrong.error().message.find("authentication") != std::string::npos);
+    for (const std::size_t at : {std::size_t{0}, std::size_t{1}, sealed.body.size() - 1}) {
+        auto tampered = sealed.body;
+        tampered[at] ^= std::byte{1};
+        frame_opener opener(key_of(std::byte{1}), 7);
+        CHECK_FALSE(opener.open(tampered, sealed.tag));
+    }
+
+    frame_opener opener(key_of(std::byte{1}), 7);
+    const auto opened = opener.open(sealed.body, sealed.tag);
     REQUIRE(opened);
     CHECK(opened->channel == 2);
     CHECK(opened->sender == 7);
     CHECK(opened->sent_ms == 123456);
     CHECK(opened->payload == f.payload);
+}
 
-    const auto wrong = open_sealed("another-secret-0123456789", sealed);
-    REQUIRE_FALSE(wrong);
-    CHECK(wrong.error().message.find("authentication") != std::string::npos);
-    for (const std::size_t at : {std::size_t{4}, std::size_t{5}, sealed.size() - mac_size - 1, sealed.size() - 1}) {
-        auto tampered = sealed;
-        tampered[at] ^= std::byte{1};
-        CHECK_FALSE(open_sealed(secret, tampered));
-    }
+TEST_CASE("a frame repeated or out of order on its connection is refused as a replay", "[frames]") {
+    frame_sealer sealer(key_of(std::byte{1}));
+    const auto first = split(sealer.seal(frame{1, 7, 1, {std::byte{1}}}));
+    const auto second = split(sealer.seal(frame{1, 7, 2, {std::byte{2}}}));
+    const auto third = split(sealer.seal(frame{1, 7, 3, {std::byte{3}}}));
+
+    frame_opener opener(key_of(std::byte{1}), 7);
+    REQUIRE(opener.open(first.body, first.tag));
+    const auto again = opener.open(first.body, first.tag);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == status::replayed);
+    const auto skipped = opener.open(third.body, third.tag);
+    REQUIRE_FALSE(skipped);
+    CHECK(skipped.error().code == status::replayed);
+    CHECK(opener.open(second.body, second.tag));  // refusals moved nothing
+    CHECK(opener.open(third.body, third.tag));
+}
+
+TEST_CASE("a frame that claims another replica than the link's peer is refused", "[frames]") {
+    frame_sealer sealer(key_of(std::byte{1}));
+    const auto forged = split(sealer.seal(frame{1, 8, 1, {}}));
+    frame_opener opener(key_of(std::byte{1}), 7);
+    const auto r = opener.open(forged.body, forged.tag);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "frame claims replica 8 on replica 7's link");
 }
 
 TEST_CASE("an authentic frame with a bad header is refused after the MAC check", "[frames]") {
-    const std::string secret = "cluster-secret-0123456789";
-    // Bodies made here and MACed with the secret, as only a holder of the secret could.
-    const auto mac_of = [&](const std::vector<std::byte>& body) {
-        std::vector<std::byte> mac(mac_size);
-        unsigned int len = 0;
-        HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-             reinterpret_cast<const unsigned char*>(body.data()), body.size(),
-             reinterpret_cast<unsigned char*>(mac.data()), &len);
-        return mac;
-    };
-    const auto sealed = seal_frame(secret, frame{1, 7, 1, {std::byte{9}}});
-    std::vector<std::byte> body(sealed.begin() + frame_length_size, sealed.end() - mac_size);
-    REQUIRE(open_frame(secret, body, mac_of(body)));
-
-    auto v2 = body;
-    v2[0] = std::byte{2};
-    const auto bad_version = open_frame(secret, v2, mac_of(v2));
+    const link_key key = key_of(std::byte{1});
+    frame_sealer sealer(key);
+    auto body = split(sealer.seal(frame{1, 7, 1, {std::byte{9}}})).body;
+    body[0] = std::byte{1};  // version 1, MACed with the key as only a peer could
+    frame_opener opener(key, 7);
+    const auto bad_version = opener.open(body, hmac_sha256(key, {body}));
     REQUIRE_FALSE(bad_version);
-    CHECK(bad_version.error().message == "unsupported frame version 2");
+    CHECK(bad_version.error().message == "unsupported frame version 1");
 
     const std::vector<std::byte> short_body(body.begin(), body.begin() + 5);
-    const auto too_short = open_frame(secret, short_body, mac_of(short_body));
+    const auto too_short = opener.open(short_body, hmac_sha256(key, {short_body}));
     REQUIRE_FALSE(too_short);
     CHECK(too_short.error().message == "frame shorter than its header");
-
-    const auto full_mac = mac_of(body);
-    CHECK_FALSE(open_frame(secret, body, std::span(full_mac).first(mac_size - 1)));
+    const auto full = hmac_sha256(key, {body});
+    CHECK_FALSE(opener.open(body, std::span(full).first(mac_size - 1)));
 }

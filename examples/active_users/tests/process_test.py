@@ -63,6 +63,52 @@ class Replica:
         return self.proc.communicate()[1]
 
 
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def metric(replica, name):
+    _, text = replica.get("/metrics")
+    values = [line.split()[1] for line in text.splitlines() if line.startswith(name + " ")]
+    assert len(values) == 1, (name, text)
+    return float(values[0])
+
+
+def test_unauthenticated_connections_cost_little_and_time_out(binary):
+    """60 connections that announce 16 MiB frames grow the replica by less than 16 MiB (before
+    links authenticated first: about 900 MiB) and are refused at their first bytes; of 100 silent
+    ones at most 64 wait at once, the rest are closed at once, and each waits 5 s at most."""
+    r = Replica(binary)
+    try:
+        r.wait_up()
+        before = rss_bytes(r.proc.pid)
+        announcers = []
+        for _ in range(60):
+            s = socket.create_connection(("127.0.0.1", r.repl), timeout=10)
+            s.sendall(b"\xff\xff\xff\xff" + b"\0" * 4096)
+            announcers.append(s)
+        time.sleep(1.0)
+        grown = rss_bytes(r.proc.pid) - before
+        assert grown < 16 << 20, f"RSS grew by {grown / 2**20:.1f} MiB"
+        assert metric(r, "converge_replication_handshakes_refused_total") == 60
+        silent = [socket.create_connection(("127.0.0.1", r.repl), timeout=10) for _ in range(100)]
+        time.sleep(0.5)
+        assert metric(r, "converge_replication_handshaking") == 64
+        assert metric(r, "converge_replication_handshakes_refused_total") == 60 + 36
+        time.sleep(6.0)
+        assert metric(r, "converge_replication_handshaking") == 0
+        assert metric(r, "converge_replication_handshakes_refused_total") == 60 + 100
+        print(f"  RSS growth with 60 unauthenticated connections: {grown / 2**20:.2f} MiB")
+        for s in announcers + silent:
+            s.close()
+    finally:
+        r.stop()
+
+
 def holding_port():
     """A socket listening on a free port, as another program would hold it."""
     s = socket.socket()

@@ -35,6 +35,7 @@ public:
         void publish(std::uint8_t channel, std::vector<std::byte> payload) override {
             for (const peer_id p : up_) send(p, channel, payload);
         }
+        bool drained() const override { return net_.queue_.empty(); }
         transport_stats statistics() const override { return {}; }
 
         /// Payloads sent so far on `channel`.
