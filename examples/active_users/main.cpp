@@ -3,6 +3,7 @@
 #include "options.hpp"
 #include "server.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -10,6 +11,17 @@
 #include <cstdlib>
 #include <thread>
 #include <vector>
+
+namespace {
+
+/// An io_context whose suspended coroutines can be destroyed before the server they refer to:
+/// their frames hold RAII guards (a viewer's -1, a subscription) that touch the server's parts.
+struct service_context : boost::asio::io_context {
+    using io_context::io_context;
+    void destroy_pending() { shutdown(); }
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace active_users;
@@ -24,19 +36,26 @@ int main(int argc, char** argv) {
         return 0;
     }
     const unsigned threads = o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
-    boost::asio::io_context io(static_cast<int>(threads));
+    service_context io(static_cast<int>(threads));
     server s(io, o);
     if (const auto started = s.start(); !started) {
         std::fprintf(stderr, "converge-active-users: %s\n", started.error().message.c_str());
+        io.destroy_pending();
         return 1;
     }
+    // The first SIGTERM or SIGINT stops gracefully (server::shutdown); a second one at once.
     boost::asio::signal_set stop(io, SIGINT, SIGTERM);
-    stop.async_wait([&](auto, int) { io.stop(); });
+    stop.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        stop.async_wait([&](auto, int) { io.stop(); });
+        boost::asio::co_spawn(io, s.shutdown(), [&](const std::exception_ptr&) { io.stop(); });
+    });
     std::fprintf(stderr, "replica %u: http %s:%u, replication %s:%u, %zu peer(s), %u thread(s)\n", o.id,
                  o.http.host.c_str(), o.http.port, o.listen.host.c_str(), o.listen.port, o.peers.size(), threads);
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
     io.run();
     for (auto& t : pool) t.join();
+    io.destroy_pending();
     return 0;
 }

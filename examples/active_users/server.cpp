@@ -5,12 +5,14 @@
 #include "api/routes.hpp"
 #include "http/responses.hpp"
 #include "metrics/metrics.hpp"
+#include "persistence/await_durable.hpp"
 #include "replication/tcp_mesh.hpp"
 #include "spawn.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace active_users {
@@ -82,6 +84,22 @@ void server::retire() {
 }
 
 void server::replicate() { replication_.tick(); }
+
+asio::awaitable<void> server::shutdown() {
+    counts_.retire_self();
+    page_viewers_.close_all();
+    user_followers_.close_all();
+    replication_.tick();  // the retirement goes out now, not at the next interval
+    asio::steady_timer wait(io_);
+    const auto deadline = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), 5 * opts_.interval);
+    while (!net_->drained() && std::chrono::steady_clock::now() < deadline) {
+        wait.expires_after(std::chrono::milliseconds(5));
+        co_await wait.async_wait(asio::use_awaitable);
+    }
+    co_await await_durable(disk_);
+    std::fprintf(stderr, "replica %u: retired incarnation %016llx and stopped\n", opts_.id,
+                 static_cast<unsigned long long>(counts_.incarnation()));
+}
 
 service_stats server::statistics() const {
     service_stats s;

@@ -40,6 +40,12 @@ public:
     /// (a damaged snapshot, a port that cannot be bound) names its cause; the caller exits.
     result<void> start();
 
+    /// A graceful stop (SIGTERM): retires this replica's incarnation and pushes that to every peer
+    /// (waiting, a few intervals at most, for it to be written), closes live WebSockets with 1001
+    /// Going Away, and waits for everything written to be on disk. Peers stop counting this
+    /// replica's viewers as soon as the retirement arrives, instead of after --retire-after.
+    boost::asio::awaitable<void> shutdown();
+
     /// Every component's counters, copied.
     [[nodiscard]] service_stats statistics() const;
 

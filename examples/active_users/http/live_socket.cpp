@@ -68,6 +68,10 @@ asio::awaitable<void> live_socket::run(fanout& feed, std::string key, std::strin
         co_await sub->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         ec = {};
     }
+    if (sub->going_away && !reader_done) {
+        // The reader sees the client's answer to the close and ends.
+        co_await ws_.async_close(websocket::close_code::going_away, asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (!reader_done) {
         // Stop the reader and wait for it: it uses `ws_`, which outlives this call only as long
         // as the caller's frame does.

@@ -4,26 +4,28 @@
 
 #include "persistence/persister.hpp"
 
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <chrono>
+#include <memory>
+#include <utility>
 
 namespace active_users {
 
 /// `co_await await_durable(p);` after a write and before acknowledging it (group commit: one
-/// fsync serves every request waiting).
+/// fsync serves every request waiting). The callback is registered only once the coroutine is
+/// suspended, so it cannot fire before there is someone to wake, on any executor.
 inline boost::asio::awaitable<void> await_durable(persister& p) {
     namespace asio = boost::asio;
-    const auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer done(ex, std::chrono::steady_clock::time_point::max());
-    p.when_durable([&done, ex] { asio::post(ex, [&done] { done.cancel(); }); });
-    boost::system::error_code ignored;
-    co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    return asio::async_initiate<const asio::use_awaitable_t<>, void()>(
+        [&p](auto handler) {
+            // std::function wants a copyable callable; the handler is move-only.
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            p.when_durable([shared] { asio::post(std::move(*shared)); });
+        },
+        asio::use_awaitable);
 }
 
 }  // namespace active_users

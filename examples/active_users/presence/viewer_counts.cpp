@@ -36,6 +36,7 @@ count_view viewer_counts::adjust(const std::string& page, bool up) {
 
 void viewer_counts::fold_sessions(const std::vector<std::pair<std::string, std::int64_t>>& joins) {
     std::lock_guard lock(mutex_);
+    if (leaving_) return;  // retired: whatever it wrote now would be dropped everywhere
     for (const auto& join : joins) {
         // Named copies: clang 14 cannot capture structured bindings in the lambda below.
         const std::string& page = join.first;
@@ -74,6 +75,16 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
     return silent.size();
 }
 
+void viewer_counts::retire_self() {
+    std::lock_guard lock(mutex_);
+    if (leaving_) return;
+    leaving_ = true;
+    presence_.update([&](presence_state& s) { return s.retire(incarnation_); });
+    local_viewers_.clear();
+    local_total_ = 0;
+    touch_all();
+}
+
 std::vector<std::string> viewer_counts::take_changed() {
     std::lock_guard lock(mutex_);
     std::vector<std::string> out;
@@ -102,7 +113,7 @@ void viewer_counts::heard(const presence_state& news, std::optional<std::uint64_
     // A retirement can change any page.
     if (!news.retired().empty()) touch_all();
     for (const auto& [page, counter] : news.counters()) touch(page);
-    if (presence_.state().is_retired(incarnation_)) rejoin();
+    if (!leaving_ && presence_.state().is_retired(incarnation_)) rejoin();
 }
 
 std::int64_t viewer_counts::count_of(const std::string& page) const {

@@ -51,6 +51,11 @@ public:
     /// `after`. Returns how many it retired.
     std::size_t retire_silent(std::chrono::steady_clock::time_point now, std::chrono::milliseconds after);
 
+    /// A graceful exit: retires this replica's own incarnation (a delta the next replication tick
+    /// carries to every peer, which then stop counting its viewers at once) and stops writing
+    /// presence. The replica does not rejoin after this.
+    void retire_self();
+
     /// The change feed: pages whose count changed since the last call.
     std::vector<std::string> take_changed();
 
@@ -80,6 +85,7 @@ private:
     std::vector<std::string> changed_;
     std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
     std::uint64_t rejoins_ = 0;
+    bool leaving_ = false;  ///< retired itself: writes no presence, never rejoins
     std::int64_t local_total_ = 0;
 };
 

@@ -20,6 +20,19 @@ fanout::subscription::~subscription() {
     if (it->second.empty()) fanout_.by_key_.erase(it);
 }
 
+void fanout::close_all() {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, subscribers] : by_key_) {
+        for (const auto& s : subscribers) {
+            boost::asio::post(s->wake.get_executor(), [s] {
+                s->going_away = true;
+                s->closed = true;
+                s->wake.cancel();
+            });
+        }
+    }
+}
+
 std::size_t fanout::size() const {
     std::lock_guard lock(mutex_);
     return size_;

@@ -42,6 +42,9 @@ public:
         for (const auto& s : it->second) post(s, message);
     }
 
+    /// The server is stopping: every subscriber closes its connection with 1001 Going Away.
+    void close_all();
+
     /// Live subscribers now, over every key.
     [[nodiscard]] std::size_t size() const;
 

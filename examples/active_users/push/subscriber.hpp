@@ -20,6 +20,7 @@ struct subscriber {
     std::string latest;  ///< the message to send next
     bool dirty = false;  ///< `latest` is not sent yet
     bool closed = false;
+    bool going_away = false;  ///< the server is stopping: close with 1001 Going Away
 };
 
 }  // namespace active_users

@@ -67,10 +67,10 @@ result<void> tcp_mesh::start(transport_receiver& to) {
 void tcp_mesh::send(peer_id peer, std::uint8_t channel, std::vector<std::byte> payload) {
     const auto it = links_.find(peer);
     if (it == links_.end()) return;
+    ++queued_;  // counted now, so that drained() is false until the frame is written or dropped
     asio::post(it->second->on, [this, l = it->second, f = frame{channel, opts_.id, unix_ms(), std::move(payload)}]() mutable {
-        if (!l->up) return;
-        if (l->pending.insert_or_assign(f.channel, std::move(f)).second) ++queued_;
-        l->wake.cancel();
+        if (!l->up || !l->pending.insert_or_assign(f.channel, std::move(f)).second) --queued_;  // dropped or replaced
+        if (l->up) l->wake.cancel();
     });
 }
 

@@ -421,6 +421,28 @@ def test_duplicated_frames_are_refused_as_replays(c):
     c.wait_all("dup", 2)
 
 
+def test_graceful_stop_hands_off_at_once(c):
+    """SIGTERM: the replica retires itself and tells its peers, which drop its viewers in under a
+    second (not --retire-after, 10 s here); its WebSockets close with 1001; it exits 0."""
+    for s in range(3):
+        heartbeat(c, 3, "bye", f"v{s}")
+    heartbeat(c, 1, "bye", "w")
+    ws = WebSocket(c.http[3], "/bye/live")
+    try:
+        c.wait_all("bye", 5)
+        start = time.time()
+        c.procs[3].send_signal(signal.SIGTERM)
+        c.wait_all("bye", 1, replicas=[1, 2], timeout=5)
+        handed_off = time.time() - start
+        close = ws.close_code()
+    finally:
+        ws.s.close()
+    assert c.procs[3].wait(timeout=10) == 0, c.log(3)
+    assert handed_off < 1.0, f"peers dropped the stopped replica's viewers after {handed_off:.2f} s"
+    assert close == 1001, close
+    print(f"  viewers of the stopped replica dropped by its peers after {handed_off:.2f} s")
+
+
 def test_html_page(c):
     """A browser asking for HTML gets a page that follows the live count over a WebSocket."""
     conn = http.client.HTTPConnection("127.0.0.1", c.http[1], timeout=5)
@@ -696,6 +718,19 @@ class WebSocket:
             if b0 & 0x0F == 1:
                 return json.loads(payload)
 
+    def close_code(self):
+        """Reads until the server's close frame; its status code."""
+        while True:
+            b0, b1 = self.take(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self.take(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self.take(8))[0]
+            payload = self.take(n)
+            if b0 & 0x0F == 8:
+                return struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
+
     def until(self, count):
         """Reads pushes until one carries `count`; fails on a timeout."""
         seen = []
@@ -731,7 +766,8 @@ TESTS = {name: fn for name, fn in globals().items() if name.startswith("test_")}
 OPTIONS = {"test_session_expiry": {"expiry": 1.5}, "test_loadgen_converges": {"expiry": 2.0},
            "test_unread_survives_partition": {"proxied": True},
            "test_replayed_link_bytes_are_refused": {"proxied": True},
-           "test_duplicated_frames_are_refused_as_replays": {"proxied": True, "retire_after": 30.0}}
+           "test_duplicated_frames_are_refused_as_replays": {"proxied": True, "retire_after": 30.0},
+           "test_graceful_stop_hands_off_at_once": {"retire_after": 10.0}}
 
 
 def main():
