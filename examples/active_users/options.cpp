@@ -15,6 +15,7 @@ const char* const usage =
     "  --listen HOST:PORT     replication address (default 127.0.0.1:9080)\n"
     "  --peer ID@HOST:PORT    a peer's id and replication address; repeat for each peer\n"
     "  --secret-file FILE     shared replication secret (else env CONVERGE_SECRET); required\n"
+    "  --api-token-file FILE  writes (PUT, POST, DELETE) need 'Authorization: Bearer <token>'\n"
     "  --expiry SECONDS       session expiry without heartbeat (default 30)\n"
     "  --retire-after SECONDS retire a replica not heard from this long (default 10)\n"
     "  --interval MS          replication push interval (default 100)\n"
@@ -66,12 +67,24 @@ std::optional<peer_address> parse_peer(const std::string& s) {
     return peer_address{*id, *address};
 }
 
+/// A file's contents without its trailing newlines: a secret or a token.
+result<std::string> read_secret(const std::string& flag, const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(status::bad_request, flag + " " + path + ": cannot read");
+    std::ostringstream s;
+    s << in.rdbuf();
+    std::string text = s.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
 }  // namespace
 
 result<options> parse_options(const std::vector<std::string>& args, const char* env_secret) {
     options o;
     bool have_id = false;
     std::string secret_file;
+    std::string token_file;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& flag = args[i];
         if (flag == "--help" || flag == "-h") {
@@ -96,6 +109,8 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
             if (!stored) o.peers.pop_back();
         } else if (flag == "--secret-file") {
             secret_file = v;
+        } else if (flag == "--api-token-file") {
+            token_file = v;
         } else if (flag == "--expiry" || flag == "--retire-after") {
             expected = "seconds between 0.05 and 86400";
             stored = store(parse_seconds(v), flag == "--expiry" ? o.expiry : o.retire_after);
@@ -116,14 +131,17 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
     for (const auto& p : o.peers)
         if (p.id == o.id) return fail(status::bad_request, "--peer " + std::to_string(p.id) + ": that is this replica's own id");
     if (!secret_file.empty()) {
-        std::ifstream in(secret_file, std::ios::binary);
-        if (!in) return fail(status::bad_request, "--secret-file " + secret_file + ": cannot read");
-        std::ostringstream s;
-        s << in.rdbuf();
-        o.secret = s.str();
-        while (!o.secret.empty() && (o.secret.back() == '\n' || o.secret.back() == '\r')) o.secret.pop_back();
+        auto secret = read_secret("--secret-file", secret_file);
+        if (!secret) return secret.error();
+        o.secret = std::move(*secret);
     } else if (env_secret != nullptr) {
         o.secret = env_secret;
+    }
+    if (!token_file.empty()) {
+        auto token = read_secret("--api-token-file", token_file);
+        if (!token) return token.error();
+        if (token->size() < 16) return fail(status::bad_request, "--api-token-file " + token_file + ": shorter than 16 bytes");
+        o.api_token = std::move(*token);
     }
     if (o.secret.size() < 16) return fail(status::bad_request, "replication secret missing or shorter than 16 bytes (--secret-file or CONVERGE_SECRET)");
     return o;

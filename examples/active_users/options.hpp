@@ -28,6 +28,7 @@ struct options {
     endpoint listen{"127.0.0.1", 9080};
     std::vector<peer_address> peers;
     std::string secret;                        ///< from --secret-file or CONVERGE_SECRET
+    std::string api_token;                     ///< from --api-token-file; empty: writes are open
     std::chrono::milliseconds expiry{30'000};  ///< a session without heartbeat for this long is gone
     std::chrono::milliseconds retire_after{10'000};
     std::chrono::milliseconds interval{100};   ///< replication push interval

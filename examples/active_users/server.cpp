@@ -35,7 +35,8 @@ server::server(asio::io_context& io, options o)
       replication_(channels_, *net_),
       viewer_parts_{counts_, sessions_, pages_, clock_, disk_, page_viewers_, opts_},
       notification_parts_{notes_, disk_, user_followers_, opts_},
-      routes_(make_routes(viewer_parts_, notification_parts_, [this] { return render_metrics(statistics()); })),
+      writes_(opts_.api_token),
+      routes_(make_routes(viewer_parts_, notification_parts_, writes_, [this] { return render_metrics(statistics()); })),
       http_(io_, routes_) {}
 
 result<void> server::start() {

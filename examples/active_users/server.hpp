@@ -4,6 +4,7 @@
 
 #include "api/notification_api.hpp"
 #include "api/viewer_api.hpp"
+#include "http/bearer_token.hpp"
 #include "http/http_server.hpp"
 #include "metrics/service_stats.hpp"
 #include "notifications/notifications.hpp"
@@ -72,6 +73,7 @@ private:
     fanout user_followers_;
     viewer_api::parts viewer_parts_;
     notification_api::parts notification_parts_;
+    bearer_token writes_;
     route_table routes_;
     http_server http_;
     std::atomic<std::uint64_t> expired_{0};

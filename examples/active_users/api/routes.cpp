@@ -10,20 +10,21 @@ namespace active_users {
 using boost::beast::http::verb;
 
 route_table make_routes(const viewer_api::parts& viewers, const notification_api::parts& notes,
-                        std::function<std::string()> metrics) {
+                        const bearer_token& writes, std::function<std::string()> metrics) {
     namespace v = viewer_api;
     namespace n = notification_api;
+    const auto write = [&](auto handler) { return writes.guard(std::move(handler)); };
     route_table routes;
     routes.add(verb::get, "/:page/counter", bind_parts(viewers, v::get_counter))
-        .add(verb::put, "/:page/counter", bind_parts(viewers, v::put_counter))
-        .add(verb::post, "/:page/heartbeat", bind_parts(viewers, v::heartbeat))
-        .add(verb::post, "/:page/leave", bind_parts(viewers, v::leave))
+        .add(verb::put, "/:page/counter", write(bind_parts(viewers, v::put_counter)))
+        .add(verb::post, "/:page/heartbeat", write(bind_parts(viewers, v::heartbeat)))
+        .add(verb::post, "/:page/leave", write(bind_parts(viewers, v::leave)))
         .add_websocket("/:page/live", bind_parts(viewers, v::live))
-        .add(verb::post, "/:page/modified", bind_parts(notes, n::modified))
-        .add(verb::put, "/users/:user/subscriptions/:page", bind_parts(notes, n::subscribe))
-        .add(verb::delete_, "/users/:user/subscriptions/:page", bind_parts(notes, n::unsubscribe))
-        .add(verb::post, "/users/:user/read", bind_parts(notes, n::read_all))
-        .add(verb::post, "/users/:user/read/:page", bind_parts(notes, n::read))
+        .add(verb::post, "/:page/modified", write(bind_parts(notes, n::modified)))
+        .add(verb::put, "/users/:user/subscriptions/:page", write(bind_parts(notes, n::subscribe)))
+        .add(verb::delete_, "/users/:user/subscriptions/:page", write(bind_parts(notes, n::unsubscribe)))
+        .add(verb::post, "/users/:user/read", write(bind_parts(notes, n::read_all)))
+        .add(verb::post, "/users/:user/read/:page", write(bind_parts(notes, n::read)))
         .add(verb::get, "/users/:user/unread", bind_parts(notes, n::unread))
         .add_websocket("/users/:user/live", bind_parts(notes, n::live))
         .add(verb::get, "/metrics",

@@ -4,6 +4,7 @@
 
 #include "api/notification_api.hpp"
 #include "api/viewer_api.hpp"
+#include "http/bearer_token.hpp"
 #include "http/route_table.hpp"
 
 #include <functional>
@@ -11,8 +12,9 @@
 
 namespace active_users {
 
-/// The API: one row per endpoint; GET /metrics is rendered by `metrics`.
+/// The API: one row per endpoint; GET /metrics is rendered by `metrics`. Writes are behind
+/// `writes` (which must outlive the table); reads and live WebSockets are public.
 route_table make_routes(const viewer_api::parts& viewers, const notification_api::parts& notes,
-                        std::function<std::string()> metrics);
+                        const bearer_token& writes, std::function<std::string()> metrics);
 
 }  // namespace active_users

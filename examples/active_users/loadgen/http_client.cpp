@@ -34,8 +34,12 @@ struct replica_client::connection {
 };
 
 replica_client::replica_client(asio::any_io_executor ex, std::string name,
-                               std::vector<asio::ip::tcp::endpoint> endpoints, std::size_t connections)
-    : ex_(ex), name_(std::move(name)), endpoints_(std::move(endpoints)), idle_(ex) {
+                               std::vector<asio::ip::tcp::endpoint> endpoints, std::size_t connections, std::string token)
+    : ex_(ex),
+      name_(std::move(name)),
+      authorization_(token.empty() ? std::string() : "Bearer " + token),
+      endpoints_(std::move(endpoints)),
+      idle_(ex) {
     idle_.expires_at(asio::steady_timer::time_point::max());
     for (std::size_t i = 0; i < connections; ++i) connections_.push_back(std::make_unique<connection>(ex));
 }
@@ -112,6 +116,7 @@ asio::awaitable<http_result> replica_client::exchange(connection& c, const http_
         req.set(http::field::host, name_);
         req.set(http::field::accept, "application/json");
         req.set(http::field::user_agent, "converge-loadgen");
+        if (!authorization_.empty() && job.method != http::verb::get) req.set(http::field::authorization, authorization_);
         if (!job.body.empty()) {
             req.set(http::field::content_type, "application/json");
             req.body() = job.body;

@@ -39,8 +39,9 @@ struct http_job {
 
 class replica_client {
 public:
+    /// `token`, when not empty, goes with every request but GETs as `Authorization: Bearer`.
     replica_client(boost::asio::any_io_executor ex, std::string name,
-                   std::vector<boost::asio::ip::tcp::endpoint> endpoints, std::size_t connections);
+                   std::vector<boost::asio::ip::tcp::endpoint> endpoints, std::size_t connections, std::string token);
     ~replica_client();
     replica_client(const replica_client&) = delete;
     replica_client& operator=(const replica_client&) = delete;
@@ -66,6 +67,7 @@ private:
 
     boost::asio::any_io_executor ex_;
     std::string name_;
+    std::string authorization_;  ///< "Bearer <token>", or empty
     std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
     std::vector<std::unique_ptr<connection>> connections_;
     std::deque<http_job> urgent_;

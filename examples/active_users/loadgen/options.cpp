@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <limits>
 #include <random>
 #include <string_view>
@@ -22,6 +24,7 @@ const char* const usage =
     "  --adjustments K           PUT increments/decrements spread over the churn phase (default 100)\n"
     "  --settle-timeout S        seconds to wait for convergence once polling starts (default 30)\n"
     "  --connections C           HTTP keep-alive connections per replica (default 8)\n"
+    "  --api-token-file FILE     send its token with every write (replicas run with --api-token-file)\n"
     "  --seed N                  random seed (default: random, printed)\n"
     "  --read-ratio R            GET reads per write during churn (default 10)\n"
     "  --churn-rate E            join/leave/drop events per second (default viewers/10)\n"
@@ -29,6 +32,20 @@ const char* const usage =
     "exit status: 0 converged, 1 not converged or failed, 2 bad flags\n";
 
 namespace {
+
+[[noreturn]] void fail(std::string_view flag, std::string_view value, std::string_view why);
+
+/// The token in `path`, without trailing newlines.
+std::string read_token(std::string_view flag, std::string_view path) {
+    std::ifstream in{std::string(path), std::ios::binary};
+    if (!in) fail(flag, path, "cannot read");
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string token = text.str();
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    if (token.empty()) fail(flag, path, "empty");
+    return token;
+}
 
 [[noreturn]] void fail(std::string_view flag, std::string_view value, std::string_view why) {
     throw usage_error(std::string(flag) + " " + std::string(value) + ": " + std::string(why));
@@ -104,6 +121,7 @@ options parse_options(int argc, char** argv) {
             seed_given = true;
         } else if (flag == "--read-ratio") o.read_ratio = parse_real(flag, value, 0, 1000, true);
         else if (flag == "--churn-rate") o.churn_rate = parse_real(flag, value, 0, huge, true);
+        else if (flag == "--api-token-file") o.api_token = read_token(flag, value);
         else throw usage_error("unknown flag " + std::string(flag));
     }
     if (o.replicas.empty()) throw usage_error("at least one --replica HOST:PORT is required");

@@ -30,6 +30,7 @@ struct options {
     std::uint64_t seed = 0;
     double read_ratio = 10;    ///< GET reads per write (heartbeats, leaves, PUTs)
     double churn_rate = -1;    ///< join/leave/drop events per second; negative: viewers / 10
+    std::string api_token;     ///< from --api-token-file: sent with every write
     bool help = false;
 };
 

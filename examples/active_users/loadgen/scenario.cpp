@@ -23,7 +23,7 @@ asio::awaitable<bool> scenario::impl::resolve() {
         std::vector<asio::ip::tcp::endpoint> eps;
         for (const auto& e : results) eps.push_back(e.endpoint());
         endpoints_.push_back(eps);
-        clients_.push_back(std::make_unique<replica_client>(ex_, r.name, eps, o_.connections));
+        clients_.push_back(std::make_unique<replica_client>(ex_, r.name, eps, o_.connections, o_.api_token));
         clients_.back()->start();
     }
     co_return true;

@@ -129,6 +129,11 @@ class Cluster:
         self.secret = os.path.join(self.dir, "secret")
         with open(self.secret, "w") as f:
             f.write("0123456789abcdef-test-secret")
+        # Writes need this token (--api-token-file); request() sends it with every non-GET.
+        self.token = "write-token-" + base64.b32encode(os.urandom(10)).decode()
+        self.token_file = os.path.join(self.dir, "api-token")
+        with open(self.token_file, "w") as f:
+            f.write(self.token + "\n")
         self.http = {i: free_port() for i in range(1, n + 1)}
         self.repl = {i: free_port() for i in range(1, n + 1)}
         # With proxied, replica i reaches j through links[(i, j)], so links can be cut.
@@ -145,7 +150,7 @@ class Cluster:
         args = [self.binary, "--id", str(i), "--http", f"127.0.0.1:{self.http[i]}",
                 "--listen", f"127.0.0.1:{self.repl[i]}", "--secret-file", self.secret,
                 "--expiry", str(self.expiry), "--retire-after", str(self.retire_after),
-                "--data-dir", data, "--threads", "2"]
+                "--data-dir", data, "--threads", "2", "--api-token-file", self.token_file]
         for j in self.repl:
             if j != i:
                 port = self.links[(i, j)].port if self.links else self.repl[j]
@@ -167,10 +172,15 @@ class Cluster:
         with open(os.path.join(self.dir, f"replica-{i}.log"), "rb") as f:
             return f.read().decode(errors="replace")
 
-    def request(self, i, method, path, body=None, timeout=10):
+    def request(self, i, method, path, body=None, timeout=10, token=True):
+        """`token` True sends the cluster's write token with a non-GET, a string sends that one."""
         c = http.client.HTTPConnection("127.0.0.1", self.http[i], timeout=timeout)
         try:
             headers = {"Accept": "application/json"}
+            if token is True and method != "GET":
+                token = self.token
+            if isinstance(token, str):
+                headers["Authorization"] = "Bearer " + token
             c.request(method, path, body=None if body is None else json.dumps(body) if not isinstance(body, str) else body,
                       headers=headers)
             r = c.getresponse()
@@ -443,6 +453,30 @@ def test_graceful_stop_hands_off_at_once(c):
     print(f"  viewers of the stopped replica dropped by its peers after {handed_off:.2f} s")
 
 
+def test_writes_need_the_token(c):
+    """With --api-token-file every write needs `Authorization: Bearer <token>`: without it, or with
+    another, 401 and nothing changes; reads and live WebSockets stay public."""
+    heartbeat(c, 1, "tok", "v")
+    c.wait_all("tok", 1)
+    writes = [("PUT", "/tok/counter", {"action": "increment"}), ("POST", "/tok/heartbeat", {"session": "x"}),
+              ("POST", "/tok/leave", {"session": "v"}), ("POST", "/tok/modified", None),
+              ("PUT", "/users/ann/subscriptions/tok", None), ("DELETE", "/users/ann/subscriptions/tok", None),
+              ("POST", "/users/ann/read", None), ("POST", "/users/ann/read/tok", None)]
+    before = metric(c, 1, "converge_notification_writes_total")
+    for method, path, body in writes:
+        for token in (False, "wrong-" + c.token, c.token[:-1], c.token + "x", ""):
+            status, data = c.request(1, method, path, body, token=token)
+            assert status == 401 and "error" in json.loads(data), (method, path, token, status, data)
+    time.sleep(0.3)
+    c.wait_all("tok", 1)
+    assert metric(c, 1, "converge_notification_writes_total") == before
+    assert c.request(1, "GET", "/users/ann/unread", token=False)[0] == 200
+    ws = WebSocket(c.http[1], "/tok/live")  # public: no token
+    ws.s.close()
+    assert c.request(1, "PUT", "/tok/counter", {"action": "increment"})[0] == 200
+    c.wait_all("tok", 2)
+
+
 def test_html_page(c):
     """A browser asking for HTML gets a page that follows the live count over a WebSocket."""
     conn = http.client.HTTPConnection("127.0.0.1", c.http[1], timeout=5)
@@ -458,7 +492,8 @@ def test_loadgen_converges(c):
     loadgen = os.environ.get("CONVERGE_LOADGEN")
     assert loadgen, "set CONVERGE_LOADGEN to the converge-loadgen binary"
     args = [loadgen, "--viewers", "300", "--pages", "5", "--duration", "4", "--expiry", str(c.expiry),
-            "--heartbeat-interval", "0.5", "--adjustments", "20", "--settle-timeout", "30", "--seed", "7"]
+            "--heartbeat-interval", "0.5", "--adjustments", "20", "--settle-timeout", "30", "--seed", "7",
+            "--api-token-file", c.token_file]
     for i in c.http:
         args += ["--replica", f"127.0.0.1:{c.http[i]}"]
     run = subprocess.run(args, capture_output=True, text=True, timeout=90)

@@ -46,6 +46,8 @@ TEST_CASE("flags parse into options, and every bad flag is named in the error", 
     CHECK(error_of({"--id"}).find("missing value") != std::string::npos);
     CHECK(error_of({"--id", "1"}, "short").find("secret") != std::string::npos);
     CHECK(error_of({"--id", "1"}, nullptr).find("secret") != std::string::npos);
+    const auto missing = error_of({"--id", "1", "--api-token-file", "/nonexistent/token"});
+    CHECK(missing == "--api-token-file /nonexistent/token: cannot read");
     const auto help = parse({"--help"});
     REQUIRE(help);
     CHECK(help->help);
