@@ -45,9 +45,18 @@ reply_to session_request(const parts& p, const http_request& req, const route_pa
         co_return error_reply(req, fail(status::bad_request, "session ids are 1-128 bytes"));
     const auto id = p.pages.intern(page);
     if (!id) co_return error_reply(req, id.error());
-    if (leaving) p.sessions.leave(*id, *session);
-    else p.sessions.heartbeat(*id, *session, p.clock.after(p.opts.expiry));
-    co_return reply(req, http::status::ok, count_json(p.counts.view(page)));
+    // A join or a leave is counted before the answer, which therefore includes it.
+    count_view view;
+    if (!leaving && p.sessions.heartbeat(*id, *session, p.clock.after(p.opts.expiry))) {
+        view = p.counts.join(page, +1);
+    } else if (const auto left = leaving ? p.sessions.leave(*id, *session) : std::nullopt; left) {
+        const std::string stored = p.pages.name(*left);
+        view = p.counts.join(stored, -1);
+        if (stored != page) view = p.counts.view(page);
+    } else {
+        view = p.counts.view(page);
+    }
+    co_return reply(req, http::status::ok, count_json(view));
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ namespace active_users {
 namespace http = boost::beast::http;
 
 bool valid_name(std::string_view name) {
-    if (name.empty() || name.size() > 128) return false;
+    // "." and ".." are path steps to clients and proxies, which normalise them away.
+    if (name.empty() || name.size() > 128 || name == "." || name == "..") return false;
     for (const char c : name) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                         c == '_' || c == '~' || c == '-';

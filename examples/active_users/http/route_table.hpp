@@ -26,7 +26,8 @@ using http_handler = std::function<boost::asio::awaitable<http_response>(const h
 using websocket_handler =
     std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, http_request, route_params)>;
 
-/// Page, user and other names in paths are one URL segment: 1-128 of [A-Za-z0-9._~-].
+/// Page, user and other names in paths are one URL segment: 1-128 of [A-Za-z0-9._~-], and
+/// neither "." nor "..".
 bool valid_name(std::string_view name);
 
 /// The path of a request target split at '/', without the leading one and the query string:

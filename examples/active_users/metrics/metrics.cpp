@@ -29,7 +29,7 @@ std::string render_metrics(const service_stats& s) {
     family(out, "converge_sessions", "gauge", "Live viewer sessions held by this replica.");
     out << "converge_sessions{kind=\"heartbeat\"} " << s.heartbeat_sessions << "\n"
         << "converge_sessions{kind=\"websocket\"} " << s.websocket_sessions << "\n";
-    metric(out, "converge_pages", "gauge", s.counts.pages, "Pages this replica knows a count for.");
+    metric(out, "converge_pages", "gauge", s.counts.pages, "Pages this replica has counted or answered for.");
     metric(out, "converge_merges_total", "counter", s.counts.merges, "Viewer-count messages that brought news.");
     metric(out, "converge_rejected_messages_total", "counter", s.net.frames_rejected + s.replication.rejected,
            "Replication frames refused: failed authentication or framing, unknown channel, undecodable payload.");
@@ -56,7 +56,7 @@ std::string render_metrics(const service_stats& s) {
     metric(out, "converge_http_requests_total", "counter", s.http_requests);
     metric(out, "converge_snapshots_written_total", "counter", s.disk.snapshots_written);
     metric(out, "converge_snapshot_failures_total", "counter", s.disk.failures, "Snapshot passes that failed and were retried.");
-    metric(out, "converge_notification_users", "gauge", s.notes.users, "Users with subscriptions or read marks known here.");
+    metric(out, "converge_notification_users", "gauge", s.notes.users, "Users this replica has an unread count for.");
     metric(out, "converge_notification_pages", "gauge", s.notes.pages, "Pages with modifications known here.");
     metric(out, "converge_notification_merges_total", "counter", s.notes.merges, "Notification messages that brought news.");
     metric(out, "converge_notification_rejected_total", "counter", s.notes.rejected,

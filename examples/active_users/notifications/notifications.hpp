@@ -80,6 +80,8 @@ public:
     /// new and max_pages are known.
     result<std::uint64_t> modify(const std::string& page);
 
+    /// The user's unread count and when it last changed here; for a user never seen before, 0
+    /// and now, remembered as when this replica first saw the user (up to max_users).
     [[nodiscard]] count_view unread(const std::string& user) const;
     [[nodiscard]] std::uint64_t modification_count(const std::string& page) const;
 
@@ -121,7 +123,9 @@ private:
     /// a peer touches exactly the users whose count it can change.
     std::unordered_map<std::string, std::unordered_set<std::string>> subscribers_of_;
     std::unordered_map<std::string, std::vector<std::string>> pages_of_;
-    std::unordered_map<std::string, count_view> views_;
+    /// Every user's unread count as answered; mutable: a read of a user never seen records when
+    /// it was first seen.
+    mutable std::unordered_map<std::string, count_view> views_;
     std::vector<std::string> changed_;
     std::uint64_t local_writes_ = 0;
 };

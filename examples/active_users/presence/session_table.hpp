@@ -3,25 +3,35 @@
 #pragma once
 
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <sodium.h>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string_view>
+#include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace active_users {
 
 /// Sessions stay on the replica that holds them; what is replicated is only each page's total
-/// (see replica). A heartbeat session is 16 bytes in an open-addressing table (its key, a hash
-/// of page and session id, and its page and deadline), so a million sessions fit in well under
-/// 64 MB (measured by converge-session-memory). WebSocket sessions are not stored here: their
-/// connection is the session; they only add to the tallies.
+/// (see viewer_counts). A heartbeat session is 24 bytes in an open-addressing table: its key, a
+/// 128-bit SipHash of page and session id under a random key drawn per table (libsodium), so ids
+/// that collide cannot be computed offline and two live sessions share a key with probability
+/// about n^2 / 2^129; and its page and deadline. A leave or an expiry takes back the count of the
+/// page stored with the session, so counts stay exact whatever the ids. A million sessions fit in
+/// well under 64 MB (measured by converge-session-memory). WebSocket sessions are not stored
+/// here: their connection is the session; they only add to the tallies.
 ///
-/// Every change is also added to a per-shard tally of net joins per page, which the replica
-/// folds into its CRDT state on a short timer: many threads counting viewers touch only their
-/// shard's lock, and the replicated state sees one increment or decrement per page per fold.
+/// Joins and leaves by request are the caller's to count at once (so that the answer to a
+/// heartbeat includes the session it created). Changes no request waits for, expiries and
+/// WebSocket viewers, go to a per-shard tally of net joins per page, which the server folds into
+/// the viewer counts on a short timer: many threads touch only their shard's lock, and the
+/// replicated state sees one increment or decrement per page per fold.
 class session_table {
 public:
     static constexpr std::size_t shard_count = 64;
@@ -29,25 +39,33 @@ public:
     /// Deadlines in milliseconds since an epoch of the caller's choosing; 32 bits last 49 days.
     using tick = std::uint32_t;
 
-    /// A heartbeat for (page, session): creates the session or moves its deadline. True when new.
+    session_table() {
+        if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+        randombytes_buf(key_.data(), key_.size());
+    }
+
+    /// A heartbeat for (page, session): creates the session or moves its deadline. True when new:
+    /// the caller counts the join.
     bool heartbeat(page_id page, std::string_view session, tick deadline) {
-        const std::uint64_t key = key_of(page, session);
+        const session_key key = key_of(page, session);
         shard& s = shard_of(key);
         std::lock_guard lock(s.mutex);
         const auto [it, inserted] = s.sessions.try_emplace(key, entry{page, deadline});
-        if (inserted) ++s.tally[page];
-        else it->second.deadline = deadline;
+        if (!inserted) it->second.deadline = deadline;
         return inserted;
     }
 
-    /// Ends a heartbeat session at once; false when there was none.
-    bool leave(page_id page, std::string_view session) {
-        const std::uint64_t key = key_of(page, session);
+    /// Ends a heartbeat session at once. The page the session was stored under (what its join
+    /// counted), for the caller to count the leave on; nullopt when there was none.
+    std::optional<page_id> leave(page_id page, std::string_view session) {
+        const session_key key = key_of(page, session);
         shard& s = shard_of(key);
         std::lock_guard lock(s.mutex);
-        if (s.sessions.erase(key) == 0) return false;
-        --s.tally[page];
-        return true;
+        const auto it = s.sessions.find(key);
+        if (it == s.sessions.end()) return std::nullopt;
+        const page_id stored = it->second.page;
+        s.sessions.erase(it);
+        return stored;
     }
 
     /// A session held elsewhere (a WebSocket) joins or leaves `page`; `hint` spreads callers over
@@ -127,20 +145,43 @@ private:
         page_id page;
         tick deadline;
     };
+    struct session_key {
+        std::uint64_t low;
+        std::uint64_t high;
+        friend bool operator==(const session_key&, const session_key&) = default;
+    };
+    /// The key is already uniformly random: its low half is the hash.
+    struct key_hash {
+        std::size_t operator()(const session_key& k) const noexcept { return static_cast<std::size_t>(k.low); }
+    };
     struct alignas(64) shard {
         mutable std::mutex mutex;
-        boost::unordered_flat_map<std::uint64_t, entry> sessions;
+        boost::unordered_flat_map<session_key, entry, key_hash> sessions;
         boost::unordered_flat_map<page_id, std::int64_t> tally;
         std::int64_t streams = 0;
     };
 
-    static std::uint64_t key_of(page_id page, std::string_view session) {
-        // 64-bit hashes of a million sessions collide with probability about 3e-8.
-        const std::uint64_t h = std::hash<std::string_view>{}(session);
-        return h ^ (std::uint64_t{page} * 0x9E3779B97F4A7C15ULL);
+    session_key key_of(page_id page, std::string_view session) const {
+        // page || session, on the stack for the ids the API accepts (at most 128 bytes).
+        std::array<unsigned char, 4 + 128> small{};
+        std::string large;
+        unsigned char* in = small.data();
+        if (session.size() > 128) {
+            large.resize(4 + session.size());
+            in = reinterpret_cast<unsigned char*>(large.data());
+        }
+        for (std::size_t i = 0; i < 4; ++i) in[i] = static_cast<unsigned char>(page >> (8 * i));
+        std::memcpy(in + 4, session.data(), session.size());
+        std::array<unsigned char, crypto_shorthash_siphashx24_BYTES> out{};
+        crypto_shorthash_siphashx24(out.data(), in, 4 + session.size(), key_.data());
+        session_key k{};
+        std::memcpy(&k.low, out.data(), 8);
+        std::memcpy(&k.high, out.data() + 8, 8);
+        return k;
     }
-    shard& shard_of(std::uint64_t key) { return shards_[(key >> 58) % shard_count]; }
+    shard& shard_of(const session_key& key) { return shards_[(key.high >> 58) % shard_count]; }
 
+    std::array<unsigned char, crypto_shorthash_siphashx24_KEYBYTES> key_{};
     std::array<shard, shard_count> shards_;
 };
 

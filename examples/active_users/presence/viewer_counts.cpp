@@ -36,25 +36,32 @@ count_view viewer_counts::adjust(const std::string& page, bool up) {
 
 void viewer_counts::fold_sessions(const std::vector<std::pair<std::string, std::int64_t>>& joins) {
     std::lock_guard lock(mutex_);
+    for (const auto& [page, delta] : joins) fold(page, delta);
+}
+
+count_view viewer_counts::join(const std::string& page, std::int64_t delta) {
+    std::lock_guard lock(mutex_);
+    fold(page, delta);
+    return views_[page];
+}
+
+void viewer_counts::fold(const std::string& page, std::int64_t delta) {
     if (leaving_) return;  // retired: whatever it wrote now would be dropped everywhere
-    for (const auto& join : joins) {
-        // Named copies: clang 14 cannot capture structured bindings in the lambda below.
-        const std::string& page = join.first;
-        const std::int64_t delta = join.second;
-        const auto n = static_cast<std::uint64_t>(delta < 0 ? -delta : delta);
-        presence_.update([&](presence_state& s) {
-            return delta > 0 ? s.increment(page, incarnation_, n) : s.decrement(page, incarnation_, n);
-        });
-        local_viewers_[page] += delta;
-        local_total_ += delta;
-        touch(page);
-    }
+    const auto n = static_cast<std::uint64_t>(delta < 0 ? -delta : delta);
+    presence_.update([&](presence_state& s) {
+        return delta > 0 ? s.increment(page, incarnation_, n) : s.decrement(page, incarnation_, n);
+    });
+    local_viewers_[page] += delta;
+    local_total_ += delta;
+    touch(page);
 }
 
 count_view viewer_counts::view(const std::string& page) const {
     std::lock_guard lock(mutex_);
-    const auto it = views_.find(page);
-    return it == views_.end() ? count_view{} : it->second;
+    if (const auto it = views_.find(page); it != views_.end()) return it->second;
+    const count_view first_seen{0, clock::now()};
+    if (views_.size() < max_viewed_pages) views_.emplace(page, first_seen);
+    return first_seen;
 }
 
 std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point now, std::chrono::milliseconds after) {

@@ -44,8 +44,14 @@ public:
 
     /// Folds net session joins per page (from session_table::drain) into presence.
     void fold_sessions(const std::vector<std::pair<std::string, std::int64_t>>& joins);
+    /// One session joined (+1) or left (-1) `page` by request: counted at once, so the answer
+    /// includes it. Returns the page's view after it.
+    count_view join(const std::string& page, std::int64_t delta);
 
+    /// The page's count and when it last changed here; for a page never seen before, 0 and now,
+    /// remembered as when this replica first saw it (up to max_viewed_pages such pages).
     [[nodiscard]] count_view view(const std::string& page) const;
+    static constexpr std::size_t max_viewed_pages = 1'000'000;
 
     /// Retires every incarnation that holds presence entries but was not heard from for
     /// `after`. Returns how many it retired.
@@ -71,6 +77,7 @@ public:
 
 private:
     void heard(const presence_state& news, std::optional<std::uint64_t> sender);
+    void fold(const std::string& page, std::int64_t delta);
     void touch(const std::string& page);
     void touch_all();
     void rejoin();
@@ -81,7 +88,9 @@ private:
     presence_channel presence_;
     synced_state<adjustment_state> adjustments_;
     std::unordered_map<std::string, std::int64_t> local_viewers_;  ///< this replica's sessions per page
-    std::unordered_map<std::string, count_view> views_;
+    /// Every page's count as answered; mutable: a read of a page never seen records when it was
+    /// first seen.
+    mutable std::unordered_map<std::string, count_view> views_;
     std::vector<std::string> changed_;
     std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
     std::uint64_t rejoins_ = 0;

@@ -477,6 +477,30 @@ def test_writes_need_the_token(c):
     c.wait_all("tok", 2)
 
 
+def test_answers_read_their_own_writes(c):
+    """A heartbeat that creates a session answers a count that includes it (and a leave one that
+    does not); a page never changed answers when this replica first saw it, not 1970; the path
+    steps "." and ".." are not names."""
+    for n in range(1, 4):
+        status, data = c.request(1, "POST", "/own/heartbeat", {"session": f"s{n}"})
+        assert status == 200 and json.loads(data)["count"] == n, (n, data)
+    status, data = c.request(1, "POST", "/own/heartbeat", {"session": "s1"})  # a renewal
+    assert json.loads(data)["count"] == 3, data
+    status, data = c.request(1, "POST", "/own/leave", {"session": "s2"})
+    assert status == 200 and json.loads(data)["count"] == 2, data
+    before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+    first = json.loads(c.request(2, "GET", "/never-changed/counter")[1])
+    assert first["count"] == 0 and first["updated_at"] >= before, first
+    time.sleep(1.1)
+    again = json.loads(c.request(2, "GET", "/never-changed/counter")[1])
+    assert again == first, (first, again)  # remembered, not "now" each time
+    unread = json.loads(c.request(2, "GET", "/users/nobody/unread")[1])
+    assert unread["updated_at"] >= before, unread
+    for path in ["/./counter", "/../counter", "/users/../unread", "/users/./subscriptions/home"]:
+        status, data = c.request(1, "GET" if "counter" in path or "unread" in path else "PUT", path)
+        assert status == 400 and "names are" in json.loads(data)["error"], (path, status, data)
+
+
 def test_html_page(c):
     """A browser asking for HTML gets a page that follows the live count over a WebSocket."""
     conn = http.client.HTTPConnection("127.0.0.1", c.http[1], timeout=5)

@@ -50,7 +50,9 @@ TEST_CASE("names are 1-128 URL-safe characters", "[routes]") {
     CHECK(valid_name(std::string(128, 'a')));
     CHECK_FALSE(valid_name(std::string(129, 'a')));
     CHECK_FALSE(valid_name(""));
-    for (const char* bad : {"bad%20page", "a b", "a/b", "a?b", "ü", "a\nb"}) CHECK_FALSE(valid_name(bad));
+    for (const char* bad : {"bad%20page", "a b", "a/b", "a?b", "ü", "a\nb", ".", ".."}) CHECK_FALSE(valid_name(bad));
+    CHECK(valid_name("..."));
+    CHECK(valid_name(".hidden"));
 }
 
 TEST_CASE("a request finds its route and parameters, whatever its query string", "[routes]") {
