@@ -35,7 +35,7 @@ asio::awaitable<void> live_socket::run(fanout& feed, std::string key, std::strin
     const auto ex = co_await asio::this_coro::executor;
     const auto sub = std::make_shared<subscriber>(ex);
     const fanout::subscription listening(feed, std::move(key), sub);
-    sub->latest = std::move(first);
+    sub->latest = std::make_shared<const std::string>(std::move(first));
     sub->dirty = true;
     // The reader only drains client frames (and lets Beast answer control frames); when it ends,
     // the session is over.
@@ -59,8 +59,8 @@ asio::awaitable<void> live_socket::run(fanout& feed, std::string key, std::strin
     while (!sub->closed) {
         if (sub->dirty) {
             sub->dirty = false;
-            const std::string msg = sub->latest;  // a copy: a push may replace it during the write
-            co_await ws_.async_write(asio::buffer(msg), asio::redirect_error(asio::use_awaitable, ec));
+            const auto msg = sub->latest;  // held: a push may replace `latest` during the write
+            co_await ws_.async_write(asio::buffer(*msg), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) break;
             continue;
         }

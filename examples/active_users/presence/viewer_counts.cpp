@@ -4,7 +4,6 @@
 
 #include "replication/fresh_id.hpp"
 
-#include <set>
 
 namespace active_users {
 
@@ -66,17 +65,15 @@ count_view viewer_counts::view(const std::string& page) const {
 
 std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point now, std::chrono::milliseconds after) {
     std::lock_guard lock(mutex_);
-    std::set<std::uint64_t> silent;
-    for (const auto& [page, counter] : presence_.state().counters()) {
-        for (const auto& [inc, tally] : counter.entries()) {
-            if (inc == incarnation_) continue;
-            const auto [it, first_seen] = last_heard_.try_emplace(inc, now);
-            if (!first_seen && now - it->second > after) silent.insert(inc);
-        }
+    std::vector<std::uint64_t> silent;
+    for (const std::uint64_t inc : holders_) {
+        const auto [it, first_seen] = last_heard_.try_emplace(inc, now);  // first sight starts the clock
+        if (!first_seen && now - it->second > after) silent.push_back(inc);
     }
     for (const std::uint64_t inc : silent) {
         presence_.update([&](presence_state& s) { return s.retire(inc); });
         last_heard_.erase(inc);
+        holders_.erase(inc);
     }
     if (!silent.empty()) touch_all();
     return silent.size();
@@ -117,6 +114,15 @@ viewer_counts::stats viewer_counts::statistics() const {
 void viewer_counts::heard(const presence_state& news, std::optional<std::uint64_t> sender) {
     if (sender) last_heard_[*sender] = std::chrono::steady_clock::now();
     if (news.empty()) return;
+    // The index retire_silent reads: incarnations that hold entries, other than this one.
+    for (const auto& [page, counter] : news.counters()) {
+        for (const auto& [inc, tally] : counter.entries())
+            if (inc != incarnation_) holders_.insert(inc);
+    }
+    for (const std::uint64_t inc : news.retired()) {
+        holders_.erase(inc);
+        last_heard_.erase(inc);
+    }
     // A retirement can change any page.
     if (!news.retired().empty()) touch_all();
     for (const auto& [page, counter] : news.counters()) touch(page);

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,9 @@ private:
     mutable std::unordered_map<std::string, count_view> views_;
     std::vector<std::string> changed_;
     std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
+    /// Other incarnations that hold presence entries: what retire_silent checks, kept from the
+    /// news as it arrives so that it need not scan every page's entries.
+    std::unordered_set<std::uint64_t> holders_;
     std::uint64_t rejoins_ = 0;
     bool leaving_ = false;  ///< retired itself: writes no presence, never rejoins
     std::int64_t local_total_ = 0;

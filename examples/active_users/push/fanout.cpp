@@ -38,7 +38,7 @@ std::size_t fanout::size() const {
     return size_;
 }
 
-void fanout::post(const std::shared_ptr<subscriber>& s, const std::string& message) {
+void fanout::post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message) {
     boost::asio::post(s->wake.get_executor(), [s, message] {
         s->latest = message;
         s->dirty = true;

@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace active_users {
 
@@ -32,14 +33,19 @@ public:
         std::shared_ptr<subscriber> subscriber_;
     };
 
-    /// Sends `make()` to every subscriber of `key`, building it only when there is one.
+    /// Sends `make()` to every subscriber of `key`, building it only when there is one. The
+    /// message is built once and shared; the posts happen outside the lock.
     template <class MakeMessage>
     void publish(const std::string& key, MakeMessage&& make) {
-        std::lock_guard lock(mutex_);
-        const auto it = by_key_.find(key);
-        if (it == by_key_.end()) return;
-        const std::string message = make();
-        for (const auto& s : it->second) post(s, message);
+        std::vector<std::shared_ptr<subscriber>> to;
+        {
+            std::lock_guard lock(mutex_);
+            const auto it = by_key_.find(key);
+            if (it == by_key_.end()) return;
+            to.assign(it->second.begin(), it->second.end());
+        }
+        const auto message = std::make_shared<const std::string>(make());
+        for (const auto& s : to) post(s, message);
     }
 
     /// The server is stopping: every subscriber closes its connection with 1001 Going Away.
@@ -49,7 +55,7 @@ public:
     [[nodiscard]] std::size_t size() const;
 
 private:
-    static void post(const std::shared_ptr<subscriber>& s, const std::string& message);
+    static void post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message);
 
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<subscriber>>> by_key_;

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace active_users {
@@ -17,7 +18,7 @@ struct subscriber {
     explicit subscriber(const boost::asio::any_io_executor& ex)
         : wake(ex, std::chrono::steady_clock::time_point::max()) {}
     boost::asio::steady_timer wake;
-    std::string latest;  ///< the message to send next
+    std::shared_ptr<const std::string> latest;  ///< the message to send next, shared by every subscriber of the key
     bool dirty = false;  ///< `latest` is not sent yet
     bool closed = false;
     bool going_away = false;  ///< the server is stopping: close with 1001 Going Away
