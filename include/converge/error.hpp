@@ -93,6 +93,13 @@ public:
     using std::overflow_error::overflow_error;
 };
 
+/// Thrown by a mutator called for a replica that has been retired; the state is unchanged. The
+/// replica must rejoin under a new id (a new incarnation).
+class retired_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
 }  // namespace converge
 
 template <>
