@@ -85,7 +85,7 @@ public:
     /// nothing changes then.
     presence_map set(const Key& key, const Replica& replica, Count n) {
         refuse_retired(replica);
-        return write(key, replica, n);
+        return write(key, replica, [n](Count) { return n; });
     }
 
     /// Adds `n` to `replica`'s gauge at `key`; returns the delta. Throws converge::overflow_error
@@ -93,10 +93,11 @@ public:
     /// way nothing changes.
     presence_map increment(const Key& key, const Replica& replica, Count n = 1) {
         refuse_retired(replica);
-        const Count now = gauge(key, replica);
-        if (n > std::numeric_limits<Count>::max() - now)
-            throw overflow_error("converge: presence_map gauge overflows the count type");
-        return write(key, replica, static_cast<Count>(now + n));
+        return write(key, replica, [n](Count now) {
+            if (n > std::numeric_limits<Count>::max() - now)
+                throw overflow_error("converge: presence_map gauge overflows the count type");
+            return static_cast<Count>(now + n);
+        });
     }
 
     /// Takes `n` from `replica`'s gauge at `key`; at 0 the entry is gone. Throws
@@ -104,9 +105,10 @@ public:
     /// either way nothing changes.
     presence_map decrement(const Key& key, const Replica& replica, Count n = 1) {
         refuse_retired(replica);
-        const Count now = gauge(key, replica);
-        if (n > now) throw underflow_error("converge: presence_map gauge would go below zero");
-        return write(key, replica, static_cast<Count>(now - n));
+        return write(key, replica, [n](Count now) {
+            if (n > now) throw underflow_error("converge: presence_map gauge would go below zero");
+            return static_cast<Count>(now - n);
+        });
     }
 
     /// Retires `replica` as of time `at` (any clock the callers share; seconds since the epoch
@@ -328,11 +330,13 @@ private:
         return it != entries_.end() && *it == e;
     }
 
-    /// The write behind set(): the new gauge (none for 0) under a fresh dot, superseding the
-    /// dots (key, replica) had here.
-    presence_map write(const Key& key, const Replica& replica, Count n) {
+    /// The write behind the mutators: the gauge `next(gauge now)` (none for 0) under a fresh
+    /// dot, superseding the dots (key, replica) had here. `next` may throw to refuse.
+    template <class Next>
+    presence_map write(const Key& key, const Replica& replica, Next next) {
         const auto [first, last] = rows_of(key, replica);
         const Count now = first == last ? Count{0} : entries_[last - 1].gauge;
+        const Count n = next(now);
         if (n == now && last - first <= 1) return {};
 
         presence_map delta;
