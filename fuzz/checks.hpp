@@ -96,6 +96,24 @@ void check_or_set_join(const S& x, const S& f, const S& xf) {
     CONVERGE_FUZZ_CHECK(std::ranges::none_of(xf.entries(), [](const auto& entry) { return entry.second.empty(); }));
 }
 
+/// The presence_map join: the larger horizon; no entry or run of a replica with a marker; every
+/// entry held by one side whose dot the other side has not seen, or by both; nothing else.
+template <class M>
+void check_presence_join(const M& x, const M& f, const M& xf) {
+    CONVERGE_FUZZ_CHECK(xf.horizon() == std::max(x.horizon(), f.horizon()));
+    const auto holds = [](const M& s, const auto& e) { return std::ranges::find(s.entries(), e) != s.entries().end(); };
+    for (const auto& e : xf.entries()) {
+        CONVERGE_FUZZ_CHECK(!xf.is_retired(e.replica) && xf.context().contains({e.replica, e.counter}));
+        CONVERGE_FUZZ_CHECK((holds(x, e) && holds(f, e)) || (holds(x, e) && !f.context().contains({e.replica, e.counter})) ||
+                            (holds(f, e) && !x.context().contains({e.replica, e.counter})));
+    }
+    for (const auto& [a, b] : {std::pair{&x, &f}, std::pair{&f, &x}})
+        for (const auto& e : a->entries())
+            if (!xf.is_retired(e.replica) && (holds(*b, e) || !b->context().contains({e.replica, e.counter})))
+                CONVERGE_FUZZ_CHECK(holds(xf, e));
+    for (const auto& r : xf.context().ranges()) CONVERGE_FUZZ_CHECK(!xf.is_retired(r.replica));
+}
+
 /// The lattice laws for a decoded state `x`, against two fixed states `f` and `g`.
 template <class T>
 void check_laws(const T& x, const T& f, const T& g) {
@@ -129,6 +147,8 @@ void check_laws(const T& x, const T& f, const T& g) {
         CONVERGE_FUZZ_CHECK(xf == x || xf == f);
         CONVERGE_FUZZ_CHECK(xf.timestamp() >= x.timestamp() && xf.timestamp() >= f.timestamp());
         CONVERGE_FUZZ_CHECK(xf.empty() == (x.empty() && f.empty()));
+    } else if constexpr (requires { x.horizon(); }) {
+        check_presence_join(x, f, xf);
     } else if constexpr (requires { x.context(); }) {
         check_or_set_join(x, f, xf);
     }

@@ -39,7 +39,8 @@
     X(lww_register_str_u32, converge::lww_register<std::string, std::uint32_t>)  \
     X(or_set_str_u32, converge::or_set<std::string, std::uint32_t>)              \
     X(g_map_str_or_set_str_u64,                                                  \
-      converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>)
+      converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>) \
+    X(presence_map_str_u32_u16, converge::presence_map<std::string, std::uint32_t, std::uint16_t>)
 
 /// Stops the process with a message when a property fails: libFuzzer reports the abort as a
 /// crash and saves the input; the replay test fails the same way.
@@ -231,6 +232,41 @@ void fill(converge::or_set<T, R>& x, int which) {
         for (int i = 0; i < 20; ++i) x.add(numbered<T>(i), ids[1]);
         x.merge(single_dot(elements.back(), ids.back(), std::numeric_limits<std::uint64_t>::max()));
         x.merge(single_dot(elements[0], ids[0], std::numeric_limits<std::uint64_t>::max() - 1));
+    }
+}
+
+/// The samples that the roundtrip target merges with (several, extremes) keep horizon 0 and
+/// retire at the largest time, so that no merge with a decoded state collects a marker: merge
+/// is a lattice with collection only under the horizon contract (docs/design.md), which
+/// tests/presence_map.test.cpp checks; here the lattice must hold for any decoded state.
+template <class K, class R, class C>
+void fill(converge::presence_map<K, R, C>& x, int which) {
+    const auto keys = sample_ids<K>();
+    const auto ids = sample_ids<R>();
+    constexpr auto never = std::numeric_limits<std::uint64_t>::max();
+    if (which == 1) {
+        x.collect_retired(300);
+        x.set(keys[1], ids[1], 1);
+    }
+    if (which == 2) {
+        // Several keys and replicas, a leave, a retirement, and a superseded write still held
+        // beside the newer one (its superseding delta has not arrived).
+        for (std::size_t i = 0; i < 4; ++i) x.set(keys[i], ids[i], static_cast<C>(i * 60 + 1));
+        x.increment(keys[0], ids[1], 2);
+        x.set(keys[2], ids[2], 0);
+        converge::presence_map<K, R, C> other;
+        const auto first = other.set(keys[3], ids[4], 5);
+        other.set(keys[3], ids[4], 6);
+        const auto third = other.set(keys[3], ids[4], 7);
+        x.merge(third);
+        x.merge(first);
+        x.retire(ids[5], never);
+    }
+    if (which == 3) {
+        for (const K& k : keys)
+            for (const R& id : ids) x.set(k, id, std::numeric_limits<C>::max());
+        for (int i = 0; i < 20; ++i) x.set(numbered<K>(i), ids[1], static_cast<C>(i + 1));
+        x.retire(ids[0], never);
     }
 }
 

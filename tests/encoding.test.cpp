@@ -61,6 +61,8 @@ using os_u8_u32 = or_set<std::uint8_t, std::uint32_t>;
 using gm_mr = g_map<std::string, mr_u64>;
 using gm_lww = g_map<std::string, lww_str_u32>;
 using gm_os = g_map<std::string, os_str_u32>;
+using pm_str_u32 = presence_map<std::string, std::uint32_t>;
+using pm_str_u32_u8 = presence_map<std::string, std::uint32_t, std::uint8_t>;
 
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 constexpr auto i64_min = std::numeric_limits<std::int64_t>::min();
@@ -211,6 +213,17 @@ os_str_u32 doc_or_set() {
     return one;
 }
 
+pm_str_u32 doc_presence_map() {
+    pm_str_u32 one;
+    one.set("home", 1, 2);
+    one.set("news", 1, 1);
+    one.set("news", 1, 0);  // a leave: no entry, its dot (1, 2) stays in the run
+    pm_str_u32 two;
+    one.merge(two.set("home", 2, 3));
+    one.retire(7, 300);
+    return one;
+}
+
 struct wire_example {
     std::string name;
     std::string hex;      // as written in this file and in the doc
@@ -240,6 +253,9 @@ std::vector<wire_example> wire_examples() {
                      "c7 01 0a 03 01 01 01 02 01 00 02 03 00 02 04 6e 65 77 73 02 01 01 02 01 "
                      "05 73 70 6f 72 74 01 02 03",
                      doc_or_set()),
+        make_example("presence_map_str_u32",
+                     "c7 01 0b 00 01 07 ac 02 02 01 01 01 02 01 00 01 04 68 6f 6d 65 02 01 01 02 02 01 03",
+                     doc_presence_map()),
     };
 }
 
@@ -422,6 +438,7 @@ const std::map<std::string, decoder, std::less<>>& decoders_by_name() {
         {"lww_register<string, uint8_t>", decoder_for<lww_str_u8>()},
         {"or_set<string, uint32_t>", decoder_for<os_str_u32>()},
         {"g_map<string, or_set<string, uint32_t>>", decoder_for<gm_os>()},
+        {"presence_map<string, uint32_t>", decoder_for<pm_str_u32>()},
     };
     return m;
 }
@@ -946,6 +963,72 @@ TEST_CASE("decode_limits cap an or_set's runs, elements, dots and strings", "[en
     for (std::uint32_t i = 0; i < 3; ++i) one_run.add(std::string(1, static_cast<char>('a' + i)), 1);
     // 1 run, then 3 elements at byte 7.
     CHECK(rejection<os_str_u32>(encode(one_run), {.max_entries = 2}) == decode_error{errc::limit_exceeded, 7});
+}
+
+TEST_CASE("presence_map markers, runs and entries out of their canonical place are rejected at that field",
+          "[encoding][hostile][presence_map]") {
+    SECTION("a marker before the horizon or out of order: not_canonical at the marker") {
+        CHECK(rejection<pm_str_u32>("c7 01 0b 05 01 07 04 00 00") == decode_error{errc::not_canonical, 5});
+        CHECK(accepted<pm_str_u32>("c7 01 0b 05 01 07 05 00 00").is_retired(7));
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 02 07 01 03 01 00 00") == decode_error{errc::not_canonical, 7});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 02 07 01 07 02 00 00") == decode_error{errc::not_canonical, 7});
+    }
+    SECTION("context runs: checked as for or_set, and none of a retired replica") {
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 00 01 01 00 00 00") == decode_error{errc::value_out_of_range, 6});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 00 02 01 01 01 01 03 00 00") == decode_error{errc::not_canonical, 9});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 01 07 01 01 07 01 00 00") == decode_error{errc::not_canonical, 8});
+        const auto history = accepted<pm_str_u32>("c7 01 0b 00 00 01 01 01 00 00");
+        CHECK(history.size() == 0);
+        CHECK_FALSE(history.empty());
+    }
+    SECTION("entries: sorted, of live replicas, inside the context, on one key only, gauges not 0") {
+        const std::string ctx = "c7 01 0b 00 00 01 01 01 01 ";  // run (1, 1..2) ends at byte 8
+        CHECK(accepted<pm_str_u32>(ctx + "01 01 61 02 01 01 01 01 02 01").size() == 2);
+        CHECK(rejection<pm_str_u32>(ctx + "01 01 61 02 01 02 01 01 01 01") == decode_error{errc::not_canonical, 16});
+        CHECK(rejection<pm_str_u32>(ctx + "01 01 61 01 01 03 01") == decode_error{errc::not_canonical, 13});
+        CHECK(rejection<pm_str_u32>(ctx + "01 01 61 01 02 01 01") == decode_error{errc::not_canonical, 13});
+        CHECK(rejection<pm_str_u32>(ctx + "01 01 61 01 01 01 00") == decode_error{errc::zero_entry, 15});
+        CHECK(rejection<pm_str_u32>(ctx + "01 01 61 00 00 00") == decode_error{errc::zero_entry, 12});
+        CHECK(rejection<pm_str_u32>(ctx + "02 01 62 01 01 01 01 01 61 01 01 02 01") ==
+              decode_error{errc::not_canonical, 16});
+        const bytes twice = hex(ctx + "02 01 61 01 01 01 01 01 62 01 01 01 01");
+        CHECK(rejection<pm_str_u32>(twice) == decode_error{errc::not_canonical, twice.size()});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 01 07 01 00 01 01 61 01 07 01 01") ==
+              decode_error{errc::not_canonical, 12});
+        CHECK(rejection<pm_str_u32_u8>(ctx + "01 01 61 01 01 01 ac 02") == decode_error{errc::value_out_of_range, 15});
+    }
+    SECTION("counts beyond the input, cut-off fields and limits") {
+        // Markers take at least 2 bytes, runs 3, keys 5 (key, count, one entry), entries 3.
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 02 01 01") == decode_error{errc::length_exceeds_input, 4});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 00 01 01 01") == decode_error{errc::length_exceeds_input, 5});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 00 00 01 01 61 01 01") == decode_error{errc::length_exceeds_input, 6});
+        CHECK(rejection<pm_str_u32>("c7 01 0b") == decode_error{errc::truncated, 3});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 00 00") == decode_error{errc::truncated, 6});
+        CHECK(rejection<pm_str_u32>("c7 01 0b 00 00 00 00 00") == decode_error{errc::trailing_bytes, 7});
+        CHECK(accepted<pm_str_u32>("c7 01 0b 00 00 00 00").empty());
+        const bytes b = encode(doc_presence_map());  // 1 marker, 2 runs, 1 key with 2 entries
+        CHECK(decode<pm_str_u32>(b, {.max_entries = 2, .max_string_bytes = 4}).has_value());
+        CHECK(rejection<pm_str_u32>(b, {.max_entries = 1}) == decode_error{errc::limit_exceeded, 8});
+        CHECK(rejection<pm_str_u32>(b, {.max_string_bytes = 3}) == decode_error{errc::limit_exceeded, 16});
+    }
+    SECTION("extremes round-trip, and equal states encode identically whatever the order of the deltas") {
+        pm_str_u32 x;
+        x.collect_retired(u64_max - 1);
+        x.retire(std::numeric_limits<std::uint32_t>::max(), u64_max);
+        x.set(std::string(300, 'k'), 0, u64_max);
+        CHECK(decode<pm_str_u32>(encode(x)).value() == x);
+        pm_str_u32 a;
+        pm_str_u32 b;
+        const auto a1 = a.set("x", 1, 1);
+        const auto b1 = b.set("x", 2, 2);
+        const auto a2 = a.set("x", 1, 0);
+        const auto b2 = b.retire(3, 9);
+        pm_str_u32 forward;
+        for (const pm_str_u32* d : {&a1, &b1, &a2, &b2}) forward.merge(*d);
+        pm_str_u32 backward;
+        for (const pm_str_u32* d : {&b2, &a2, &b1, &a1}) backward.merge(*d);
+        CHECK(encode(forward) == encode(backward));
+    }
 }
 
 TEST_CASE("a bottom register or or_set as a g_map value is zero_entry; nested errors keep their offsets",

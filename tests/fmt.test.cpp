@@ -131,6 +131,35 @@ TEST_CASE("a retirable_counter_map formats as its retired replicas and its count
     CHECK(fmt::format("{}", m) == "{retired: {3, 9}, counters: {home: {1: +5/-0, 2: +0/-1}}}");
 }
 
+TEST_CASE("a presence_map formats as its markers, its horizon and each replica's gauge per key",
+          "[fmt][presence_map]") {
+    presence_map<std::string, std::uint32_t> m;
+    CHECK(fmt::format("{}", m) == "{retired: {}, horizon: 0, gauges: {}}");
+    m.set("news", 2, 1);
+    m.set("home", 1, 2);
+    m.set("home", 2, 3);
+    m.set("home", 1, 4);  // the newer write replaces the older one
+    m.set("gone", 1, 5);
+    m.set("gone", 1, 0);
+    m.retire(7, 300);
+    CHECK(fmt::format("{}", m) == "{retired: {7 at 300}, horizon: 0, gauges: {home: {1: 4, 2: 3}, news: {2: 1}}}");
+    m.collect_retired(301);
+    m.retire(9, 400);
+    CHECK(fmt::format("{}", m) == "{retired: {9 at 400}, horizon: 301, gauges: {home: {1: 4, 2: 3}, news: {2: 1}}}");
+    CHECK_THROWS_WITH(fmt::format(fmt::runtime("{:x}"), m), Catch::Contains("no format spec"));
+
+    // A write still waiting for the delta that supersedes it is not shown: the newer one counts.
+    presence_map<std::string, std::uint32_t> writer;
+    const auto first = writer.set("a", 1, 1);
+    writer.set("a", 1, 2);
+    const auto third = writer.set("a", 1, 3);
+    presence_map<std::string, std::uint32_t> peer;
+    peer.merge(third);
+    peer.merge(first);
+    REQUIRE(peer.size() == 2);
+    CHECK(fmt::format("{}", peer) == "{retired: {}, horizon: 0, gauges: {a: {1: 3}}}");
+}
+
 TEST_CASE("a sync_message formats every field, the payload in its own format", "[fmt][sync_message]") {
     sync_message<gc_u32> m;
     CHECK(fmt::format("{}", m) ==

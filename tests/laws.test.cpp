@@ -36,6 +36,8 @@ using lww_str = lww_register<std::string, std::uint32_t>;
 using ors_u16 = or_set<std::uint16_t, std::uint32_t>;
 using ors_str = or_set<std::string, std::string>;
 using gm_ors = g_map<std::string, or_set<std::string, std::uint64_t>>;
+using pm_u32 = presence_map<std::string, std::uint32_t, std::uint16_t>;
+using pm_str = presence_map<std::string, std::string>;
 
 template <class T>
 T merged(T a, const T& b) {
@@ -64,7 +66,7 @@ void check_canonical_or_error(const std::vector<std::uint8_t>& input) {
 
 #define CONVERGE_ALL_TYPES \
     gc_u32, gc_str, pn_u64, pn_str, vc_i32, vc_str, gs_u16, gs_str, gm_pn, rcm_u32, mr_u64, mr_str, lww_str, ors_u16, \
-        ors_str, gm_ors
+        ors_str, gm_ors, pm_u32, pm_str
 
 TEMPLATE_TEST_CASE("merge is commutative", "[laws][merge]", CONVERGE_ALL_TYPES) {
     rc::prop("a merge b == b merge a", [](const TestType& a, const TestType& b) {

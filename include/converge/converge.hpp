@@ -17,6 +17,7 @@
 #include <converge/max_register.hpp>
 #include <converge/or_set.hpp>
 #include <converge/pn_counter.hpp>
+#include <converge/presence_map.hpp>
 #include <converge/replica_id.hpp>
 #include <converge/retirable_counter_map.hpp>
 #include <converge/sync_message.hpp>

@@ -32,6 +32,7 @@ enum class wire_tag : std::uint8_t {
     max_register = 8,
     lww_register = 9,
     or_set = 10,
+    presence_map = 11,
 };
 
 /// How one CRDT type writes its body and reads it back; each type's header specialises it with

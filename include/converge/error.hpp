@@ -1,4 +1,4 @@
-// Errors: decode failures as an enum that plugs into std::error_code, and counter overflow.
+// Errors: decode failures as an enum that plugs into std::error_code, and refused mutations.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -91,6 +91,19 @@ private:
 class overflow_error : public std::overflow_error {
 public:
     using std::overflow_error::overflow_error;
+};
+
+/// Thrown by a mutator that would take a gauge below zero; the state is unchanged.
+class underflow_error : public std::underflow_error {
+public:
+    using std::underflow_error::underflow_error;
+};
+
+/// Thrown by a mutator called for a replica that has been retired; the state is unchanged. The
+/// replica must rejoin under a new id (a new incarnation).
+class retired_error : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
 };
 
 }  // namespace converge

@@ -11,6 +11,7 @@
 #include <converge/max_register.hpp>
 #include <converge/or_set.hpp>
 #include <converge/pn_counter.hpp>
+#include <converge/presence_map.hpp>
 #include <converge/retirable_counter_map.hpp>
 #include <converge/sync_message.hpp>
 #include <converge/vector_clock.hpp>
@@ -143,6 +144,36 @@ struct fmt::formatter<converge::or_set<T, R>> : converge::detail::plain_formatte
             first = false;
         }
         return fmt::format_to(out, "}}");
+    }
+};
+
+/// `{retired: {7 at 300}, horizon: 0, gauges: {home: {1: 2, 2: 3}}}`: each replica's gauge (its
+/// newest write) per key; dots and context are not shown.
+template <class K, class R, class C>
+struct fmt::formatter<converge::presence_map<K, R, C>> : converge::detail::plain_formatter {
+    template <class Ctx>
+    auto format(const converge::presence_map<K, R, C>& m, Ctx& ctx) const {
+        auto out = fmt::format_to(ctx.out(), "{{retired: {{");
+        bool first = true;
+        for (const auto& r : m.retired()) {
+            out = fmt::format_to(out, "{}{} at {}", first ? "" : ", ", r.replica, r.at);
+            first = false;
+        }
+        out = fmt::format_to(out, "}}, horizon: {}, gauges: {{", m.horizon());
+        const auto& rows = m.entries();
+        for (std::size_t i = 0; i < rows.size();) {
+            std::size_t end = i;
+            while (end < rows.size() && rows[end].key == rows[i].key) ++end;
+            out = fmt::format_to(out, "{}{}: {{", i == 0 ? "" : ", ", rows[i].key);
+            bool first_replica = true;
+            for (; i < end; ++i) {
+                if (i + 1 < end && rows[i + 1].replica == rows[i].replica) continue;  // superseded
+                out = fmt::format_to(out, "{}{}: {}", first_replica ? "" : ", ", rows[i].replica, rows[i].gauge);
+                first_replica = false;
+            }
+            out = fmt::format_to(out, "}}");
+        }
+        return fmt::format_to(out, "}}}}");
     }
 };
 

@@ -16,13 +16,6 @@
 
 namespace converge {
 
-/// Thrown by a mutator called for a replica that has been retired; the state is unchanged. The
-/// replica must rejoin under a new id (a new incarnation).
-class retired_error : public std::logic_error {
-public:
-    using std::logic_error::logic_error;
-};
-
 /// One PN-counter per key (a page, say), plus a grow-only set of retired replicas. Retiring a
 /// replica drops its entries from every key and refuses its later writes, so the count of a
 /// replica that died stops counting; since retirement merges like a G-Set, every replica

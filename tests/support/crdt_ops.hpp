@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -426,6 +427,111 @@ struct crdt_ops<converge::g_map<std::string, converge::or_set<E, R>>> {
     }
 };
 
+/// What a presence_map must hold: each replica's own gauge per key (its last write there, since
+/// only it writes there), how many dots each replica minted, and the retired replicas with
+/// their latest retirement time. Gauges of retired replicas do not count, and their dots are
+/// forgotten.
+template <class R, class C>
+struct presence_truth {
+    std::map<std::pair<std::string, R>, C> gauges;  // no zero gauges
+    std::map<R, std::uint64_t> dots;
+    std::map<R, std::uint64_t> retired;
+
+    [[nodiscard]] std::string describe() const {
+        const auto show = [](const R& r) {
+            if constexpr (std::is_same_v<R, std::string>) return r;
+            else return std::to_string(r);
+        };
+        std::string out = "{";
+        for (const auto& [at, g] : gauges) {
+            if (retired.contains(at.second)) continue;
+            out += (out.size() > 1 ? ", " : "") + at.first + "/" + show(at.second) + ": " + std::to_string(g);
+        }
+        out += "} retired {";
+        bool first = true;
+        for (const auto& [r, at] : retired) {
+            out += (first ? "" : ", ") + show(r) + " at " + std::to_string(at);
+            first = false;
+        }
+        return out + "}";
+    }
+};
+
+template <class R, class C>
+struct crdt_ops<converge::presence_map<std::string, R, C>> {
+    using crdt = converge::presence_map<std::string, R, C>;
+    using actor = R;
+    struct op {
+        std::uint8_t kind;  // 0: retire `victim` at `at`; 1-7: increment; 8-15: decrement; 16-23: set
+        std::string key;
+        C n;
+        R victim;
+        std::uint64_t at;
+    };
+    using truth = presence_truth<R, C>;
+    static rc::Gen<op> gen_op() {
+        // Retirement is rare (one op in 24), so that most histories still hold gauges.
+        return rc::gen::construct<op>(rc::gen::inRange<std::uint8_t>(0, 24), small_map_key(),
+                                      rc::gen::inRange<C>(C{0}, C{5}), small_key<R>(),
+                                      rc::gen::inRange<std::uint64_t>(0, 4));
+    }
+    /// The gauge after `o`, from the gauge before it: increments stop at the maximum and
+    /// decrements at 0, so that an operation never throws.
+    static C next(C now, const op& o) {
+        if (o.kind < 8) return static_cast<C>(now + std::min<C>(o.n, static_cast<C>(std::numeric_limits<C>::max() - now)));
+        if (o.kind < 16) return static_cast<C>(now - std::min(o.n, now));
+        return o.n;
+    }
+    /// As for retirable_counter_map: a replica that knows itself retired writes nothing; one
+    /// that does not know yet writes, and its write is dropped wherever the retirement arrives.
+    static crdt apply(crdt& x, const R& self, const op& o) {
+        if (o.kind == 0) return x.retire(o.victim, o.at);
+        if (x.is_retired(self)) return crdt{};
+        const C now = x.gauge(o.key, self);
+        if (o.kind < 8) return x.increment(o.key, self, static_cast<C>(next(now, o) - now));
+        if (o.kind < 16) return x.decrement(o.key, self, static_cast<C>(now - next(now, o)));
+        return x.set(o.key, self, o.n);
+    }
+    static void record(truth& t, const R& self, const op& o) {
+        if (o.kind == 0) {
+            auto& at = t.retired[o.victim];
+            at = std::max(at, o.at);
+            return;
+        }
+        const auto at = std::make_pair(o.key, self);
+        const auto found = t.gauges.find(at);
+        const C now = found == t.gauges.end() ? C{0} : found->second;
+        const C after = next(now, o);
+        if (after != now && after != 0) ++t.dots[self];  // a write mints a dot; a removal does not
+        if (after == 0) t.gauges.erase(at);
+        else t.gauges[at] = after;
+    }
+    /// The converged state is exactly the truth: the markers, one entry per live gauge, and one
+    /// run (r, 1..dots) per replica that is not retired: no tombstone and no gap.
+    static bool matches(const crdt& x, const truth& t) {
+        if (x.horizon() != 0 || x.retired().size() != t.retired.size()) return false;
+        auto m = t.retired.begin();
+        for (const auto& r : x.retired()) {
+            if (!(r.replica == m->first) || r.at != m->second) return false;
+            ++m;
+        }
+        std::size_t live = 0;
+        for (const auto& [at, g] : t.gauges) {
+            if (t.retired.contains(at.second)) continue;
+            ++live;
+            if (x.gauge(at.first, at.second) != g) return false;
+        }
+        if (x.size() != live) return false;
+        std::size_t runs = 0;
+        for (const auto& [r, n] : t.dots) {
+            if (t.retired.contains(r)) continue;
+            ++runs;
+            if (x.context().max_of(r) != n) return false;
+        }
+        return x.context().ranges().size() == runs;
+    }
+};
+
 /// The replica id type that `apply` is called with (a set's ops ignore it).
 template <class T>
 using actor_type = typename crdt_ops<T>::actor;
@@ -519,6 +625,12 @@ template <class T, class R>
 struct Arbitrary<converge::lww_register<T, R>> {
     static Gen<converge::lww_register<T, R>> arbitrary() {
         return converge_test::gen_state<converge::lww_register<T, R>>();
+    }
+};
+template <class K, class R, class C>
+struct Arbitrary<converge::presence_map<K, R, C>> {
+    static Gen<converge::presence_map<K, R, C>> arbitrary() {
+        return converge_test::gen_state<converge::presence_map<K, R, C>>();
     }
 };
 template <class E, class R>

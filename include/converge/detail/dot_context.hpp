@@ -118,6 +118,13 @@ public:
         return out;
     }
 
+    /// Forgets every run of the replicas `pred` selects: a retired replica's history, which a
+    /// retirement marker stands for instead.
+    template <class Pred>
+    void erase_replicas_if(Pred pred) {
+        std::erase_if(ranges_, [&pred](const range& r) { return pred(r.replica); });
+    }
+
     [[nodiscard]] bool empty() const noexcept { return ranges_.empty(); }
     /// The runs, sorted by (replica, first).
     [[nodiscard]] const std::vector<range>& ranges() const noexcept { return ranges_; }

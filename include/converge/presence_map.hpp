@@ -1,0 +1,519 @@
+// presence_map: a gauge per key and replica whose state is what is live: no tombstones, retirement with bounded, collectable markers.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <converge/codec.hpp>
+#include <converge/detail/dot_context.hpp>
+#include <converge/encoding.hpp>
+#include <converge/error.hpp>
+#include <converge/replica_id.hpp>
+#include <converge/wide_int.hpp>
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace converge {
+
+/// How many are present at each key (viewers of a page, say), as one non-negative gauge per key
+/// and replica; each replica writes only its own gauges. Every write of a gauge is tagged with a
+/// fresh dot (replica, counter) and supersedes the replica's earlier write there; a gauge set
+/// to 0 is removed and leaves no tombstone, only its dot in the causal context, which is run-length
+/// compressed (detail/dot_context.hpp, as for or_set). So however many joins and leaves a
+/// key has seen, the state holds the gauges that are not 0 plus about one run per replica.
+///
+/// `retire(r, at)` drops replica `r` (a dead process) everywhere and keeps its late deltas out.
+/// It costs one marker, `r` and the time `at`, and `r`'s history in the context is forgotten.
+/// Markers are collected once older than a horizon that the caller raises with
+/// `collect_retired(before)`; the horizon is part of the state and merges as a maximum, so a
+/// collection spreads like any other change and a stale marker cannot come back. A replica cut
+/// off for longer than the horizon must not merge its old state: it starts again from an empty
+/// state under a new id (see docs/design.md, "Presence").
+///
+/// `empty()` means bottom: no gauges, no history, no markers and horizon 0.
+///
+/// Example:
+/// ```
+/// converge::presence_map<std::string, std::uint32_t> a, b;
+/// b.merge(a.increment("home", 1));          // a viewer joins through replica 1
+/// auto two = b.increment("home", 2, 2);     // two more through replica 2: b.value("home") == 3
+/// b.merge(a.decrement("home", 1));          // the first leaves: b.value("home") == 2
+/// a.merge(two);
+/// a.merge(b.retire(2, /*at*/ 1700000000));  // replica 2 died: a.value("home") == 0
+/// ```
+template <class Key, class Replica, class Count = std::uint64_t>
+class presence_map {
+    static_assert(detail::check_ordered_key<Key>());
+    static_assert(detail::check_ordered_key<Replica>());
+    static_assert(std::unsigned_integral<Count> && !std::same_as<Count, bool>,
+                  "converge: Count must be an unsigned integer type");
+
+public:
+    using key_type = Key;
+    using replica_type = Replica;
+    using count_type = Count;
+    /// A sum of gauges: each is below 2^64, so 128 bits are exact for every state.
+    using value_type = uint128;
+    using dot = detail::dot<Replica>;
+
+    /// One write: `replica`'s gauge at `key` is `gauge`, as of its event `counter`. A state holds
+    /// one entry per (key, replica) whose gauge is not 0; two only while an older write is
+    /// still waiting for the delta that supersedes it, in which case the newer counts.
+    struct entry {
+        Key key;
+        Replica replica;
+        std::uint64_t counter = 0;
+        Count gauge = 0;
+        friend bool operator==(const entry&, const entry&) = default;
+    };
+
+    /// A retired replica and the time of its retirement (the latest, if retired more than once).
+    struct retirement {
+        Replica replica;
+        std::uint64_t at = 0;
+        friend bool operator==(const retirement&, const retirement&) = default;
+    };
+
+    /// Sets `replica`'s gauge at `key` to `n`; returns the delta: the new entry with the dots it
+    /// supersedes as context, or for `n` = 0 only those dots. Setting the gauge it already has
+    /// changes nothing and returns an empty delta. Throws retired_error for a retired replica;
+    /// nothing changes then.
+    presence_map set(const Key& key, const Replica& replica, Count n) {
+        refuse_retired(replica);
+        return write(key, replica, [n](Count) { return n; });
+    }
+
+    /// Adds `n` to `replica`'s gauge at `key`; returns the delta. Throws converge::overflow_error
+    /// if the gauge would pass the maximum of Count, retired_error for a retired replica; either
+    /// way nothing changes.
+    presence_map increment(const Key& key, const Replica& replica, Count n = 1) {
+        refuse_retired(replica);
+        return write(key, replica, [n](Count now) {
+            if (n > std::numeric_limits<Count>::max() - now)
+                throw overflow_error("converge: presence_map gauge overflows the count type");
+            return static_cast<Count>(now + n);
+        });
+    }
+
+    /// Takes `n` from `replica`'s gauge at `key`; at 0 the entry is gone. Throws
+    /// converge::underflow_error if the gauge is below `n`, retired_error for a retired replica;
+    /// either way nothing changes.
+    presence_map decrement(const Key& key, const Replica& replica, Count n = 1) {
+        refuse_retired(replica);
+        return write(key, replica, [n](Count now) {
+            if (n > now) throw underflow_error("converge: presence_map gauge would go below zero");
+            return static_cast<Count>(now - n);
+        });
+    }
+
+    /// Retires `replica` as of time `at` (any clock the callers share; seconds since the epoch
+    /// will do): its gauges are dropped everywhere, its late deltas are dropped on arrival, and
+    /// its history leaves the context. A time below the horizon counts as the horizon, so the
+    /// marker lives until the horizon next moves. Returns the delta (the marker alone), or an
+    /// empty map when `replica` was already retired at that time or later.
+    presence_map retire(const Replica& replica, std::uint64_t at) {
+        const retirement m{replica, std::max(at, horizon_)};
+        const auto i = find_marker(retired_, replica);
+        if (i < retired_.size() && retired_[i].replica == replica && retired_[i].at >= m.at) return {};
+        presence_map delta;
+        delta.retired_.push_back(m);
+        auto markers = retired_;  // copies first: the strong guarantee
+        if (i < markers.size() && markers[i].replica == replica) markers[i].at = m.at;
+        else markers.insert(markers.begin() + static_cast<std::ptrdiff_t>(i), m);
+        retired_ = std::move(markers);
+        std::erase_if(entries_, [&replica](const entry& e) { return e.replica == replica; });
+        context_.erase_replicas_if([&replica](const Replica& r) { return r == replica; });
+        return delta;
+    }
+
+    /// Raises the horizon to `before` and forgets the markers of replicas retired before it.
+    /// Returns the delta (the new horizon alone), or an empty map when the horizon was already
+    /// there. Safe once every replica that might still hold gauges of those replicas has
+    /// received their retirement: choose `before` at least as far back as the longest time a
+    /// retirement takes to reach every replica that is not cut off (docs/design.md).
+    presence_map collect_retired(std::uint64_t before) {
+        if (before <= horizon_) return {};
+        presence_map delta;
+        delta.horizon_ = before;
+        horizon_ = before;
+        std::erase_if(retired_, [before](const retirement& m) { return m.at < before; });
+        return delta;
+    }
+
+    /// True while `replica` has a retirement marker here; a replica that finds itself retired
+    /// must rejoin under a new id.
+    [[nodiscard]] bool is_retired(const Replica& replica) const {
+        const auto i = find_marker(retired_, replica);
+        return i < retired_.size() && retired_[i].replica == replica;
+    }
+
+    /// `replica`'s gauge at `key` (its newest write there), 0 when absent.
+    [[nodiscard]] Count gauge(const Key& key, const Replica& replica) const {
+        const auto [first, last] = rows_of(key, replica);
+        return first == last ? Count{0} : entries_[last - 1].gauge;
+    }
+
+    /// The sum of the gauges at `key`.
+    [[nodiscard]] value_type value(const Key& key) const {
+        value_type sum = 0;
+        auto i = first_row(key, nullptr);
+        while (i < entries_.size() && entries_[i].key == key) {
+            // The newest write of each replica counts; rows of one replica are sorted by counter.
+            if (i + 1 == entries_.size() || !(entries_[i + 1].key == key) || !(entries_[i + 1].replica == entries_[i].replica))
+                sum += entries_[i].gauge;
+            ++i;
+        }
+        return sum;
+    }
+
+    /// Number of entries (non-zero gauges, and any superseded write still waiting for its delta).
+    [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+    /// The entries, sorted by (key, replica, counter).
+    [[nodiscard]] const std::vector<entry>& entries() const noexcept { return entries_; }
+    /// The causal context: every dot seen, as runs per replica; none of a retired replica.
+    [[nodiscard]] const detail::dot_context<Replica>& context() const noexcept { return context_; }
+    /// The retirement markers, sorted by replica.
+    [[nodiscard]] const std::vector<retirement>& retired() const noexcept { return retired_; }
+    /// Markers retired before this are collected.
+    [[nodiscard]] std::uint64_t horizon() const noexcept { return horizon_; }
+
+    /// Joins `other`: an entry survives if both sides hold it, or one side holds it and the other
+    /// has never seen its dot; contexts unite; markers unite (the later time wins); the larger
+    /// horizon wins and collects the markers before it. A replica with a marker on either side,
+    /// collected in this merge or not, keeps no entry and no run.
+    void merge(const presence_map& other) {
+        if (&other == this || other.empty()) return;
+        if (other.entries_.size() <= small_merge_limit && other.entries_.size() * 8 < entries_.size() &&
+            other.horizon_ <= horizon_ && markers_known(other.retired_)) {
+            merge_small(other);
+            return;
+        }
+        const std::uint64_t joined_horizon = std::max(horizon_, other.horizon_);
+        std::vector<retirement> markers = join_markers(retired_, other.retired_);
+        const auto gone = [&markers](const Replica& r) {
+            const auto i = find_marker(markers, r);
+            return i < markers.size() && markers[i].replica == r;
+        };
+
+        std::vector<entry> out;
+        out.reserve(std::max(entries_.size(), other.entries_.size()));
+        auto a = entries_.begin();
+        auto b = other.entries_.begin();
+        while (a != entries_.end() || b != other.entries_.end()) {
+            if (b == other.entries_.end() || (a != entries_.end() && row_less(*a, *b))) {
+                if (!gone(a->replica) && !other.context_.contains(dot_of(*a))) out.push_back(*a);
+                ++a;
+            } else if (a == entries_.end() || row_less(*b, *a)) {
+                if (!gone(b->replica) && !context_.contains(dot_of(*b))) out.push_back(*b);
+                ++b;
+            } else {
+                // One dot on both sides: kept only if both hold the very same write.
+                if (!gone(a->replica) && a->gauge == b->gauge) out.push_back(*a);
+                ++a;
+                ++b;
+            }
+        }
+        auto context = context_;
+        context.merge(other.context_);
+        if (!markers.empty()) context.erase_replicas_if(gone);
+        std::erase_if(markers, [joined_horizon](const retirement& m) { return m.at < joined_horizon; });
+
+        entries_ = std::move(out);
+        context_ = std::move(context);
+        retired_ = std::move(markers);
+        horizon_ = joined_horizon;
+    }
+
+    /// What `peer` lacks: a later horizon, markers it has not seen (unless its horizon has
+    /// passed them), the dots it has not seen with the entries that carry them, and the removals
+    /// it has not applied (dots it holds that *this has seen and dropped). Nothing of a replica
+    /// `peer` has retired.
+    [[nodiscard]] presence_map delta_for(const presence_map& peer) const {
+        presence_map out;
+        if (horizon_ > peer.horizon_) out.horizon_ = horizon_;
+        for (const retirement& m : retired_) {
+            const auto i = find_marker(peer.retired_, m.replica);
+            const bool known = i < peer.retired_.size() && peer.retired_[i].replica == m.replica && peer.retired_[i].at >= m.at;
+            if (!known && m.at >= peer.horizon_) out.retired_.push_back(m);
+        }
+        out.context_ = context_.minus(peer.context_);
+        if (!peer.retired_.empty()) out.context_.erase_replicas_if([&peer](const Replica& r) { return peer.is_retired(r); });
+        for (const entry& e : peer.entries_) {
+            if (is_retired(e.replica)) continue;  // the marker removes it
+            if (context_.contains(dot_of(e)) && !holds(e)) out.context_.insert(dot_of(e));
+        }
+        // Every entry of *this whose dot the delta's context names must travel with it, or
+        // merging the delta would read it as removed.
+        for (const entry& e : entries_)
+            if (out.context_.contains(dot_of(e))) out.entries_.push_back(e);
+        return out;
+    }
+
+    /// True at bottom: no entries, no history, no markers, horizon 0.
+    [[nodiscard]] bool empty() const noexcept {
+        return entries_.empty() && context_.empty() && retired_.empty() && horizon_ == 0;
+    }
+
+    friend bool operator==(const presence_map&, const presence_map&) = default;
+
+private:
+    friend struct wire<presence_map>;
+    static constexpr std::size_t small_merge_limit = 8;
+
+    static dot dot_of(const entry& e) { return dot{e.replica, e.counter}; }
+
+    static bool row_less(const entry& a, const entry& b) {
+        return std::tie(a.key, a.replica, a.counter) < std::tie(b.key, b.replica, b.counter);
+    }
+
+    /// Index of the first marker not before `replica` in sorted `markers`.
+    static std::size_t find_marker(const std::vector<retirement>& markers, const Replica& replica) {
+        const auto it = std::lower_bound(markers.begin(), markers.end(), replica,
+                                         [](const retirement& m, const Replica& r) { return m.replica < r; });
+        return static_cast<std::size_t>(it - markers.begin());
+    }
+
+    /// Both sorted by replica; the later time wins.
+    static std::vector<retirement> join_markers(const std::vector<retirement>& a, const std::vector<retirement>& b) {
+        std::vector<retirement> out;
+        out.reserve(a.size() + b.size());
+        auto i = a.begin();
+        auto j = b.begin();
+        while (i != a.end() || j != b.end()) {
+            if (j == b.end() || (i != a.end() && i->replica < j->replica)) out.push_back(*i++);
+            else if (i == a.end() || j->replica < i->replica) out.push_back(*j++);
+            else {
+                out.push_back({i->replica, std::max(i->at, j->at)});
+                ++i;
+                ++j;
+            }
+        }
+        return out;
+    }
+
+    /// True when every marker of `markers` is here already, as late or later.
+    [[nodiscard]] bool markers_known(const std::vector<retirement>& markers) const {
+        return std::all_of(markers.begin(), markers.end(), [this](const retirement& m) {
+            const auto i = find_marker(retired_, m.replica);
+            return i < retired_.size() && retired_[i].replica == m.replica && retired_[i].at >= m.at;
+        });
+    }
+
+    void refuse_retired(const Replica& replica) const {
+        if (is_retired(replica)) throw retired_error("converge: write by a retired replica");
+    }
+
+    /// Index of the first entry at (key, *replica), or at key when `replica` is null.
+    [[nodiscard]] std::size_t first_row(const Key& key, const Replica* replica) const {
+        const auto it = std::partition_point(entries_.begin(), entries_.end(), [&](const entry& e) {
+            return e.key < key || (replica && e.key == key && e.replica < *replica);
+        });
+        return static_cast<std::size_t>(it - entries_.begin());
+    }
+
+    /// [first, last) of the entries at (key, replica).
+    [[nodiscard]] std::pair<std::size_t, std::size_t> rows_of(const Key& key, const Replica& replica) const {
+        const std::size_t first = first_row(key, &replica);
+        std::size_t last = first;
+        while (last < entries_.size() && entries_[last].key == key && entries_[last].replica == replica) ++last;
+        return {first, last};
+    }
+
+    /// True when *this holds exactly the write `e`.
+    [[nodiscard]] bool holds(const entry& e) const {
+        const auto it = std::lower_bound(entries_.begin(), entries_.end(), e, row_less);
+        return it != entries_.end() && *it == e;
+    }
+
+    /// The write behind the mutators: the gauge `next(gauge now)` (none for 0) under a fresh
+    /// dot, superseding the dots (key, replica) had here. `next` may throw to refuse.
+    template <class Next>
+    presence_map write(const Key& key, const Replica& replica, Next next) {
+        const auto [first, last] = rows_of(key, replica);
+        const Count now = first == last ? Count{0} : entries_[last - 1].gauge;
+        const Count n = next(now);
+        if (n == now && last - first <= 1) return {};
+
+        presence_map delta;
+        for (std::size_t i = first; i < last; ++i) delta.context_.insert(dot_of(entries_[i]));
+        if (n == 0) {
+            entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(first),
+                           entries_.begin() + static_cast<std::ptrdiff_t>(last));
+            return delta;
+        }
+        const std::uint64_t latest = context_.max_of(replica);
+        if (latest == std::numeric_limits<std::uint64_t>::max())
+            throw overflow_error("converge: presence_map dot counter overflows");
+        entry fresh{key, replica, latest + 1, n};
+        delta.entries_.push_back(fresh);
+        delta.context_.insert(dot_of(fresh));
+
+        // Everything that can throw happens before the entries change: room for the entry and
+        // the run, then the context takes the dot; moving entries does not throw.
+        if (first == last) entries_.reserve(entries_.size() + 1);
+        context_.reserve_one();
+        context_.insert(dot_of(fresh));
+        if (first == last) {
+            entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(first), std::move(fresh));
+        } else {
+            entries_[first] = std::move(fresh);
+            entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(first + 1),
+                           entries_.begin() + static_cast<std::ptrdiff_t>(last));
+        }
+        return delta;
+    }
+
+    /// Merges a delta of a few entries in place, when it brings no marker and no horizon: its
+    /// entries are joined by lookup, and the entries here are scanned once, without allocating,
+    /// for dots its context removes (a removal names dots, not keys). Everything that allocates
+    /// runs before the first change to *this.
+    void merge_small(const presence_map& other) {
+        auto context = context_;
+        context.merge(other.context_);
+        if (!retired_.empty()) context.erase_replicas_if([this](const Replica& r) { return is_retired(r); });
+        std::vector<entry> arriving;
+        arriving.reserve(other.entries_.size());
+        for (const entry& e : other.entries_)
+            if (!is_retired(e.replica) && !context_.contains(dot_of(e))) arriving.push_back(e);
+        entries_.reserve(entries_.size() + arriving.size());
+
+        // From here on nothing allocates.
+        std::erase_if(entries_, [&other](const entry& e) {
+            return other.context_.contains(dot_of(e)) && !other.holds(e);
+        });
+        for (entry& e : arriving) {
+            const auto at = std::lower_bound(entries_.begin(), entries_.end(), e, row_less);
+            entries_.insert(at, std::move(e));
+        }
+        context_ = std::move(context);
+    }
+
+    std::vector<entry> entries_;           // sorted by (key, replica, counter); gauges are not 0
+    detail::dot_context<Replica> context_;  // every dot seen; no run of a retired replica
+    std::vector<retirement> retired_;      // sorted by replica; none before the horizon
+    std::uint64_t horizon_ = 0;
+};
+
+template <class Key, class Replica, class Count>
+struct wire<presence_map<Key, Replica, Count>> {
+    using map = presence_map<Key, Replica, Count>;
+    using entry = typename map::entry;
+    using dot = typename map::dot;
+    using range = typename detail::dot_context<Replica>::range;
+
+    static constexpr wire_tag tag = wire_tag::presence_map;
+
+    /// The horizon; the markers as `count, (replica, at)*`; the context as
+    /// `count, (replica, first, last - first)*`; then the entries grouped by key as
+    /// `count, (key, count, (replica, counter, gauge)*)*`.
+    static void write(detail::byte_writer& w, const map& m) {
+        w.varint(m.horizon_);
+        w.varint(m.retired_.size());
+        for (const auto& r : m.retired_) {
+            codec<Replica>::encode(w, r.replica);
+            w.varint(r.at);
+        }
+        w.varint(m.context_.ranges().size());
+        for (const range& r : m.context_.ranges()) {
+            codec<Replica>::encode(w, r.replica);
+            w.varint(r.first);
+            w.varint(r.last - r.first);
+        }
+        const auto& rows = m.entries_;
+        std::size_t keys = 0;
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            if (i == 0 || !(rows[i - 1].key == rows[i].key)) ++keys;
+        w.varint(keys);
+        for (std::size_t i = 0; i < rows.size();) {
+            std::size_t end = i;
+            while (end < rows.size() && rows[end].key == rows[i].key) ++end;
+            codec<Key>::encode(w, rows[i].key);
+            w.varint(end - i);
+            for (; i < end; ++i) {
+                codec<Replica>::encode(w, rows[i].replica);
+                w.varint(rows[i].counter);
+                codec<Count>::encode(w, rows[i].gauge);
+            }
+        }
+    }
+
+    /// Only the canonical form decodes: markers sorted and not before the horizon; runs sorted,
+    /// disjoint, not touching and of no retired replica; keys sorted, each with at least one
+    /// entry; entries of a key sorted by (replica, counter), of no retired replica, each dot
+    /// inside the context and on one entry only, and no gauge 0.
+    static map read(detail::byte_reader& r) {
+        map m;
+        m.horizon_ = r.varint();
+        read_markers(r, m);
+        read_context(r, m);
+        const std::size_t row_min = codec<Replica>::min_size + 1 + codec<Count>::min_size;
+        const std::size_t n = r.count(codec<Key>::min_size + 1 + row_min);
+        std::vector<dot> all;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t key_start = r.offset();
+            Key key = codec<Key>::decode(r);
+            if (!m.entries_.empty() && !(m.entries_.back().key < key)) r.fail(errc::not_canonical, key_start);
+            const std::size_t count_start = r.offset();
+            const std::size_t k = r.count(row_min);
+            if (k == 0) r.fail(errc::zero_entry, count_start);
+            for (std::size_t j = 0; j < k; ++j) {
+                const std::size_t row_start = r.offset();
+                Replica who = codec<Replica>::decode(r);
+                const std::uint64_t counter = r.varint();
+                const bool ordered = j == 0 || std::tie(m.entries_.back().replica, m.entries_.back().counter) <
+                                                   std::tie(who, counter);
+                dot d{std::move(who), counter};
+                if (!ordered || m.is_retired(d.replica) || !m.context_.contains(d)) r.fail(errc::not_canonical, row_start);
+                const std::size_t gauge_start = r.offset();
+                const Count gauge = codec<Count>::decode(r);
+                if (gauge == 0) r.fail(errc::zero_entry, gauge_start);
+                m.entries_.push_back({key, d.replica, counter, gauge});
+                all.push_back(std::move(d));
+            }
+        }
+        std::sort(all.begin(), all.end());
+        if (std::adjacent_find(all.begin(), all.end()) != all.end()) r.fail(errc::not_canonical, r.offset());
+        return m;
+    }
+
+private:
+    static void read_markers(detail::byte_reader& r, map& m) {
+        const std::size_t n = r.count(codec<Replica>::min_size + 1);
+        m.retired_.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t start = r.offset();
+            Replica who = codec<Replica>::decode(r);
+            const std::uint64_t at = r.varint();
+            if ((!m.retired_.empty() && !(m.retired_.back().replica < who)) || at < m.horizon_)
+                r.fail(errc::not_canonical, start);
+            m.retired_.push_back({std::move(who), at});
+        }
+    }
+
+    static void read_context(detail::byte_reader& r, map& m) {
+        const std::size_t n = r.count(codec<Replica>::min_size + 2);
+        std::vector<range> ranges;
+        ranges.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t start = r.offset();
+            Replica who = codec<Replica>::decode(r);
+            const std::uint64_t first = r.varint();
+            const std::uint64_t extra = r.varint();
+            if (first == 0 || extra > std::numeric_limits<std::uint64_t>::max() - first)
+                r.fail(errc::value_out_of_range, start);
+            range next{std::move(who), first, first + extra};
+            if ((!ranges.empty() && !detail::dot_context<Replica>::canonical_after(ranges.back(), next)) ||
+                m.is_retired(next.replica))
+                r.fail(errc::not_canonical, start);
+            ranges.push_back(std::move(next));
+        }
+        m.context_ = detail::dot_context<Replica>::from_canonical(std::move(ranges));
+    }
+};
+
+}  // namespace converge
