@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace active_users {
@@ -14,5 +15,15 @@ struct count_view {
     std::int64_t count = 0;
     clock::time_point updated_at{};  ///< the epoch when never seen
 };
+
+/// The view of `key` in `views`. A key never seen reads as 0 as of now, and is remembered as
+/// first seen then while `views` holds fewer than `bound` keys (a client cannot grow it past that).
+template <class Views>
+count_view view_or_first_seen(Views& views, const typename Views::key_type& key, std::size_t bound) {
+    if (const auto it = views.find(key); it != views.end()) return it->second;
+    const count_view first_seen{0, clock::now()};
+    if (views.size() < bound) views.emplace(key, first_seen);
+    return first_seen;
+}
 
 }  // namespace active_users

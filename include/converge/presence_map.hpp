@@ -4,6 +4,7 @@
 
 #include <converge/codec.hpp>
 #include <converge/detail/dot_context.hpp>
+#include <converge/detail/read_dot_context.hpp>
 #include <converge/encoding.hpp>
 #include <converge/error.hpp>
 #include <converge/replica_id.hpp>
@@ -496,23 +497,8 @@ private:
     }
 
     static void read_context(detail::byte_reader& r, map& m) {
-        const std::size_t n = r.count(codec<Replica>::min_size + 2);
-        std::vector<range> ranges;
-        ranges.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t start = r.offset();
-            Replica who = codec<Replica>::decode(r);
-            const std::uint64_t first = r.varint();
-            const std::uint64_t extra = r.varint();
-            if (first == 0 || extra > std::numeric_limits<std::uint64_t>::max() - first)
-                r.fail(errc::value_out_of_range, start);
-            range next{std::move(who), first, first + extra};
-            if ((!ranges.empty() && !detail::dot_context<Replica>::canonical_after(ranges.back(), next)) ||
-                m.is_retired(next.replica))
-                r.fail(errc::not_canonical, start);
-            ranges.push_back(std::move(next));
-        }
-        m.context_ = detail::dot_context<Replica>::from_canonical(std::move(ranges));
+        // A retired replica keeps no run: a context naming one is not canonical.
+        m.context_ = detail::read_dot_context<Replica>(r, [&](const Replica& who) { return m.is_retired(who); });
     }
 };
 

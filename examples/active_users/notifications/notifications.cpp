@@ -78,10 +78,7 @@ result<std::uint64_t> notifications::modify(const std::string& page) {
 
 count_view notifications::unread(const std::string& user) const {
     std::lock_guard lock(mutex_);
-    if (const auto it = views_.find(user); it != views_.end()) return it->second;
-    const count_view first_seen{0, clock::now()};
-    if (views_.size() < max_users) views_.emplace(user, first_seen);
-    return first_seen;
+    return view_or_first_seen(views_, user, max_users);
 }
 
 std::uint64_t notifications::modification_count(const std::string& page) const {

@@ -57,10 +57,7 @@ void viewer_counts::fold(const std::string& page, std::int64_t delta) {
 
 count_view viewer_counts::view(const std::string& page) const {
     std::lock_guard lock(mutex_);
-    if (const auto it = views_.find(page); it != views_.end()) return it->second;
-    const count_view first_seen{0, clock::now()};
-    if (views_.size() < max_viewed_pages) views_.emplace(page, first_seen);
-    return first_seen;
+    return view_or_first_seen(views_, page, max_viewed_pages);
 }
 
 std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point now, std::chrono::milliseconds after) {

@@ -765,29 +765,27 @@ class WebSocket:
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
 
+    def frame(self):
+        """The next frame from the server: (opcode, payload)."""
+        b0, b1 = self.take(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self.take(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self.take(8))[0]
+        return b0 & 0x0F, self.take(n)
+
     def message(self):
         while True:
-            b0, b1 = self.take(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self.take(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self.take(8))[0]
-            payload = self.take(n)
-            if b0 & 0x0F == 1:
+            opcode, payload = self.frame()
+            if opcode == 1:
                 return json.loads(payload)
 
     def close_code(self):
         """Reads until the server's close frame; its status code."""
         while True:
-            b0, b1 = self.take(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self.take(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self.take(8))[0]
-            payload = self.take(n)
-            if b0 & 0x0F == 8:
+            opcode, payload = self.frame()
+            if opcode == 8:
                 return struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
 
     def until(self, count):
