@@ -32,8 +32,10 @@ namespace converge {
 /// converge::anti_entropy<converge::g_counter<std::uint32_t>, int> a(/*epoch*/ 1), b(2);
 /// a.connect(2); b.connect(1);
 /// a.update([](auto& c) { return c.increment(1); });
-/// b.receive(1, a.message_for(2));  // b.state().value() == 1
+/// b.receive(1, a.message_for(2));
+/// assert(b.state().value() == 1);
 /// a.receive(2, b.message_for(1));  // carries b's ack: a can drop its log
+/// assert(a.log_size() == 0);
 /// ```
 template <delta_crdt State, class Peer = std::uint64_t>
 class anti_entropy {

@@ -6,7 +6,14 @@ namespace converge {
 
 /// The result of comparing two vector clocks under their partial order.
 ///
-/// Example: `if (a.compare(b) == converge::causal_order::concurrent) resolve_conflict();`
+/// Example:
+/// ```
+/// converge::vector_clock<std::string> a, b;
+/// a.tick("a");
+/// b.tick("b");   // neither clock has seen the other's event
+/// assert(a.compare(b) == converge::causal_order::concurrent);
+/// assert(std::string(converge::to_string(a.compare(a))) == "equal");
+/// ```
 enum class causal_order {
     equal,       ///< same clock
     before,      ///< the left clock happened before the right one

@@ -18,11 +18,23 @@ namespace converge {
 ///
 /// Example:
 /// ```
+/// struct my_id {
+///     std::uint64_t raw = 0;
+///     friend auto operator<=>(const my_id&, const my_id&) = default;
+/// };
+///
 /// template <> struct converge::codec<my_id> {
 ///     static constexpr std::size_t min_size = 1;  // fewest bytes one value takes
 ///     static void encode(detail::byte_writer& w, const my_id& v) { w.varint(v.raw); }
 ///     static my_id decode(detail::byte_reader& r) { return my_id{r.varint()}; }
 /// };
+///
+/// int main() {
+///     static_assert(converge::replica_id<my_id>);
+///     converge::g_counter<my_id> c;
+///     c.increment(my_id{7}, 2);
+///     assert(converge::decode<converge::g_counter<my_id>>(converge::encode(c)).value() == c);
+/// }
 /// ```
 template <class T>
 struct codec;

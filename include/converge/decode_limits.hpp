@@ -8,7 +8,14 @@ namespace converge {
 
 /// Upper bounds for one call of `converge::decode`; exceeding any is `errc::limit_exceeded`.
 ///
-/// Example: `converge::decode<g_set<std::string>>(bytes, {.max_entries = 1000})`.
+/// Example:
+/// ```
+/// converge::g_set<std::string> s;
+/// s.insert("a");
+/// s.insert("b");
+/// auto r = converge::decode<converge::g_set<std::string>>(converge::encode(s), {.max_entries = 1});
+/// assert(!r && r.error().code == converge::errc::limit_exceeded);
+/// ```
 struct decode_limits {
     std::size_t max_bytes = std::size_t{64} << 20;       ///< whole input
     std::size_t max_entries = std::size_t{1} << 22;      ///< entries or elements in one value

@@ -13,9 +13,17 @@ namespace converge {
 ///
 /// Example:
 /// ```
-/// auto r = converge::decode<g_counter<std::uint32_t>>(bytes);
-/// if (!r) log(r.error().message());   // "converge: input truncated at byte 7"
-/// else use(*r);                       // r.value() would throw decode_failure instead
+/// converge::g_counter<std::uint32_t> c;
+/// c.increment(1, 5);
+/// auto bytes = converge::encode(c);
+/// bytes.pop_back();                   // the last byte is lost on the way
+/// auto r = converge::decode<converge::g_counter<std::uint32_t>>(bytes);
+/// assert(!r);                         // with a value, *r or r->... would give it
+/// // The entry count at byte 3 promises more bytes than remain; nothing is allocated.
+/// assert(r.error().message() == "converge: length exceeds the remaining input at byte 3");
+/// bool threw = false;
+/// try { (void)r.value(); } catch (const converge::decode_failure&) { threw = true; }
+/// assert(threw);
 /// ```
 template <class T>
 class decode_result {

@@ -64,7 +64,9 @@ void encode_to(const T& x, std::vector<std::byte>& out) {
 /// ```
 /// converge::g_counter<std::uint32_t> c;
 /// c.increment(1, 5);
-/// auto bytes = converge::encode(c);   // c7 01 02 01 01 05
+/// auto bytes = converge::encode(c);
+/// using b = std::byte;   // magic, version, type g_counter, 1 entry: replica 1 at 5
+/// assert((bytes == std::vector{b{0xc7}, b{0x01}, b{0x02}, b{0x01}, b{0x01}, b{0x05}}));
 /// ```
 template <wire_encodable T>
 [[nodiscard]] std::vector<std::byte> encode(const T& x) {
@@ -78,8 +80,13 @@ template <wire_encodable T>
 ///
 /// Example:
 /// ```
+/// converge::g_counter<std::uint32_t> counter, peer;
+/// peer.increment(2, 3);
+/// auto bytes = converge::encode(peer);
 /// auto r = converge::decode<converge::g_counter<std::uint32_t>>(bytes);
-/// if (r) counter.merge(*r); else log(r.error().message());
+/// assert(r);                 // otherwise r.error() says what is wrong, and at which byte
+/// counter.merge(*r);
+/// assert(counter.value() == 3);
 /// ```
 template <wire_encodable T>
 [[nodiscard]] decode_result<T> decode(std::span<const std::byte> bytes, const decode_limits& limits = {}) {

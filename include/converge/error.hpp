@@ -62,8 +62,11 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 /// What went wrong and at which byte offset of the input.
 ///
-/// Example: `decode_error{errc::truncated, 7}.message()` is
-/// `"converge: input truncated at byte 7"`.
+/// Example:
+/// ```
+/// const converge::decode_error e{converge::errc::truncated, 7};
+/// assert(e.message() == "converge: input truncated at byte 7");
+/// ```
 struct decode_error {
     errc code{};
     std::size_t offset = 0;

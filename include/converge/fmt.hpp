@@ -47,7 +47,13 @@ Out format_map(const Map& m, Out out, ValueFn value_fn) {
 
 /// `{1: 3, 2: 5}` (replica: entry).
 ///
-/// Example: `fmt::print("{}\n", counter);`
+/// Example:
+/// ```
+/// converge::g_counter<std::uint32_t> counter;
+/// counter.increment(1, 3);
+/// counter.increment(2, 5);
+/// assert(fmt::format("{}", counter) == "{1: 3, 2: 5}");
+/// ```
 template <class R, class C>
 struct fmt::formatter<converge::g_counter<R, C>> : converge::detail::plain_formatter {
     template <class Ctx>

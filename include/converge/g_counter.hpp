@@ -22,9 +22,11 @@ namespace converge {
 /// Example:
 /// ```
 /// converge::g_counter<std::string> a, b;
-/// auto delta = a.increment("eu-1", 3);   // delta holds just {eu-1: 3}
+/// auto delta = a.increment("eu-1", 3);   // just what changed: {eu-1: 3}
+/// assert(delta.value_of("eu-1") == 3 && delta.size() == 1);
 /// b.increment("us-1");
-/// b.merge(delta);                        // b.value() == 4
+/// b.merge(delta);
+/// assert(b.value() == 4);
 /// ```
 template <class Replica, class Count = std::uint64_t>
 class g_counter {

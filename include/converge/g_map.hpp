@@ -27,7 +27,8 @@ class retirable_counter_map;
 /// ```
 /// converge::g_map<std::string, converge::g_counter<std::uint32_t>> edits, peer;
 /// auto delta = edits.update("home", [](auto& c) { return c.increment(1); });
-/// peer.merge(delta);   // peer.find("home")->value() == 1
+/// peer.merge(delta);
+/// assert(peer.find("home") != nullptr && peer.find("home")->value() == 1);
 /// ```
 template <class Key, delta_crdt Value>
 class g_map {

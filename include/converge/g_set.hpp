@@ -28,8 +28,10 @@ namespace converge {
 /// ```
 /// converge::g_set<std::string> a, b;
 /// a.insert("alice");
-/// b.merge(a.insert("bob"));    // b holds {bob}
-/// b.merge(a);                  // b holds {alice, bob}
+/// b.merge(a.insert("bob"));    // the delta holds just bob
+/// assert(b.size() == 1 && b.contains("bob"));
+/// b.merge(a);
+/// assert(b.size() == 2 && b.contains("alice") && b == a);
 /// ```
 template <class T>
 class g_set {

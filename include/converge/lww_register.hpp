@@ -25,7 +25,8 @@ namespace converge {
 /// converge::lww_register<std::string, std::string> title, peer;
 /// auto delta = title.assign("Home", 10, "eu-1");
 /// peer.assign("Start", 12, "us-1");
-/// peer.merge(delta);   // *peer.get() == "Start": timestamp 12 is later
+/// peer.merge(delta);
+/// assert(*peer.get() == "Start");   // timestamp 12 is later
 /// ```
 template <class T, class Replica>
 class lww_register {

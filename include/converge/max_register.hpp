@@ -19,9 +19,11 @@ namespace converge {
 /// Example:
 /// ```
 /// converge::max_register<std::uint64_t> seen, peer;
-/// auto delta = seen.raise(7);   // delta holds 7
+/// auto delta = seen.raise(7);
+/// assert(delta.value_or(0) == 7);
 /// peer.raise(9);
-/// peer.merge(delta);            // peer.value_or(0) == 9
+/// peer.merge(delta);
+/// assert(peer.value_or(0) == 9);   // merge keeps the larger
 /// ```
 template <class T>
 class max_register {

@@ -40,9 +40,11 @@ namespace converge {
 /// converge::or_set<std::string, std::string> a, b;
 /// b.merge(a.add("news", "eu-1"));
 /// auto gone = b.remove("news");       // b saw a's add, so it can remove it
+/// assert(!b.contains("news"));
 /// auto again = a.add("news", "eu-1"); // concurrent with the remove
 /// a.merge(gone);
-/// b.merge(again);                     // both contain "news": the unseen add wins
+/// b.merge(again);
+/// assert(a.contains("news") && b.contains("news"));   // the unseen add wins
 /// ```
 template <class T, class Replica>
 class or_set {

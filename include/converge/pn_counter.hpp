@@ -28,8 +28,12 @@ class retirable_counter_map;
 /// ```
 /// converge::pn_counter<std::uint32_t> a, b;
 /// a.increment(1, 5);
-/// b.merge(a.decrement(1, 2));   // b.value() == 3
-/// b.decrement(2, 7);            // b.value() == -4
+/// b.merge(a.decrement(1, 2));   // the delta holds replica 1's decrements, not its increments
+/// assert(a.value() == 3 && b.value() == -2);
+/// b.merge(a);                   // now b has seen everything a has
+/// assert(b.value() == 3);
+/// b.decrement(2, 7);
+/// assert(b.value() == -4);
 /// ```
 template <class Replica, class Count = std::uint64_t>
 class pn_counter {

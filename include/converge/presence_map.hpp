@@ -42,10 +42,13 @@ namespace converge {
 /// ```
 /// converge::presence_map<std::string, std::uint32_t> a, b;
 /// b.merge(a.increment("home", 1));          // a viewer joins through replica 1
-/// auto two = b.increment("home", 2, 2);     // two more through replica 2: b.value("home") == 3
-/// b.merge(a.decrement("home", 1));          // the first leaves: b.value("home") == 2
+/// auto two = b.increment("home", 2, 2);     // two more through replica 2
+/// assert(b.value("home") == 3);
+/// b.merge(a.decrement("home", 1));          // the first leaves
+/// assert(b.value("home") == 2);
 /// a.merge(two);
-/// a.merge(b.retire(2, /*at*/ 1700000000));  // replica 2 died: a.value("home") == 0
+/// a.merge(b.retire(2, /*at*/ 1700000000));  // replica 2 died: its viewers stop counting
+/// assert(a.value("home") == 0);
 /// ```
 template <class Key, class Replica, class Count = std::uint64_t>
 class presence_map {

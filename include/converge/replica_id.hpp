@@ -12,7 +12,12 @@ namespace converge {
 /// total order (states are sorted by it, so merges are linear passes and encodings canonical)
 /// and a `converge::codec`. Integer types and `std::string` qualify out of the box.
 ///
-/// Example: `static_assert(converge::replica_id<std::string>);`
+/// Example:
+/// ```
+/// static_assert(converge::replica_id<std::string>);
+/// static_assert(converge::replica_id<std::uint32_t>);
+/// static_assert(!converge::replica_id<double>);   // no codec
+/// ```
 template <class T>
 concept replica_id = std::regular<T> && std::totally_ordered<T> && has_codec<T>;
 

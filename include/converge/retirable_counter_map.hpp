@@ -28,8 +28,10 @@ namespace converge {
 /// Example:
 /// ```
 /// converge::retirable_counter_map<std::string, std::uint64_t> a, b;
-/// b.merge(a.increment("home", 7, 3));   // b.value("home") == 3
-/// b.merge(b.retire(7));                 // replica 7 died: b.value("home") == 0
+/// b.merge(a.increment("home", 7, 3));
+/// assert(b.value("home") == 3);
+/// a.merge(b.retire(7));                 // replica 7 died: its counts stop, everywhere
+/// assert(a.value("home") == 0 && b.value("home") == 0);
 /// ```
 template <class Key, class Replica, class Count = std::uint64_t>
 class retirable_counter_map {

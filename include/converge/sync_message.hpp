@@ -13,9 +13,14 @@ namespace converge {
 ///
 /// Example:
 /// ```
-/// auto bytes = converge::encode(ae.message_for(peer));          // to the wire
-/// auto m = converge::decode<converge::sync_message<State>>(bytes); // from the wire
-/// if (m) ae.receive(peer, *m);
+/// using counter = converge::g_counter<std::uint32_t>;
+/// converge::anti_entropy<counter, int> a(/*epoch*/ 1), b(2);
+/// a.connect(2); b.connect(1);
+/// a.update([](auto& c) { return c.increment(1, 4); });
+/// auto bytes = converge::encode(a.message_for(2));                   // to the wire
+/// auto m = converge::decode<converge::sync_message<counter>>(bytes); // from the wire
+/// if (m) b.receive(1, *m);
+/// assert(b.state().value() == 4);
 /// ```
 template <class State>
 struct sync_message {

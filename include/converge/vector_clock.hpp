@@ -24,7 +24,7 @@ namespace converge {
 /// a.tick("a");
 /// b.merge(a);
 /// b.tick("b");
-/// a.compare(b);   // causal_order::before
+/// assert(a.compare(b) == converge::causal_order::before);
 /// ```
 template <class Replica>
 class vector_clock {

@@ -16,7 +16,10 @@ __extension__ using int128 = __int128;            ///< what pn_counter::value() 
 
 /// Decimal text of a 128-bit value (iostreams have no operator<< for it).
 ///
-/// Example: `converge::to_string(converge::int128{-42})` is `"-42"`.
+/// Example:
+/// ```
+/// assert(converge::to_string(converge::int128{-42}) == "-42");
+/// ```
 inline std::string to_string(uint128 v) {
     std::string digits;
     do {
@@ -34,7 +37,13 @@ inline std::string to_string(int128 v) {
 
 /// `v` as `T` if it fits, otherwise nothing; for handing a counter value to a narrower API.
 ///
-/// Example: `converge::narrow<std::int64_t>(counter.value()).value_or(INT64_MAX)`.
+/// Example:
+/// ```
+/// converge::pn_counter<std::uint32_t> counter;
+/// counter.decrement(1, 5);
+/// assert(converge::narrow<std::int64_t>(counter.value()).value_or(INT64_MAX) == -5);
+/// assert(!converge::narrow<std::uint8_t>(counter.value()));   // negative: does not fit
+/// ```
 template <std::integral T>
 std::optional<T> narrow(int128 v) noexcept {
     if (v < static_cast<int128>(std::numeric_limits<T>::min()) ||
