@@ -7,6 +7,7 @@ Each test starts its own cluster on free ports, checks one promise of the servic
 Exit status 0 when every selected test passed."""
 import base64
 import copy
+import ctypes
 import http.client
 import json
 import os
@@ -18,6 +19,11 @@ import sys
 import tempfile
 import threading
 import time
+
+
+def die_with_parent():
+    """In a child before exec: SIGKILL when the test process dies, so no server outlives its test."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def free_port():
@@ -139,10 +145,15 @@ class Cluster:
         # With proxied, replica i reaches j through links[(i, j)], so links can be cut.
         self.links = {(i, j): Link(self.repl[j]) for i in self.repl for j in self.repl if i != j} if proxied else {}
         self.procs = {}
-        for i in self.http:
-            self.start(i)
-        for i in self.http:
-            self.wait_up(i)
+        try:
+            for i in self.http:
+                self.start(i)
+            for i in self.http:
+                self.wait_up(i)
+        except Exception:
+            for p in self.procs.values():
+                p.kill()
+            raise
 
     def start(self, i):
         data = os.path.join(self.dir, f"replica-{i}")
@@ -156,7 +167,7 @@ class Cluster:
                 port = self.links[(i, j)].port if self.links else self.repl[j]
                 args += ["--peer", f"{j}@127.0.0.1:{port}"]
         log = open(os.path.join(self.dir, f"replica-{i}.log"), "ab")
-        self.procs[i] = subprocess.Popen(args, stdout=log, stderr=log)
+        self.procs[i] = subprocess.Popen(args, stdout=log, stderr=log, preexec_fn=die_with_parent)
 
     def wait_up(self, i, timeout=20):
         deadline = time.time() + timeout

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test import Cluster, WebSocket, free_port  # noqa: E402
+from cluster_test import Cluster, WebSocket, die_with_parent, free_port  # noqa: E402
 
 
 def start_nginx(nginx, c, deploy_conf):
@@ -31,7 +31,8 @@ def start_nginx(nginx, c, deploy_conf):
     with open(os.path.join(d, "nginx.conf"), "w") as f:
         f.write(f"pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\n"
                 f"http {{\naccess_log off;\n{temps}include {d}/front.conf;\n}}\n")
-    proc = subprocess.Popen([nginx, "-p", d, "-c", os.path.join(d, "nginx.conf"), "-g", "daemon off; master_process off;"])
+    proc = subprocess.Popen([nginx, "-p", d, "-c", os.path.join(d, "nginx.conf"), "-g", "daemon off; master_process off;"],
+                            preexec_fn=die_with_parent)
     deadline = time.time() + 10
     while time.time() < deadline:
         try:

@@ -14,11 +14,8 @@ import sys
 import tempfile
 import time
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster_test import die_with_parent, free_port  # noqa: E402
 
 
 class Replica:
@@ -30,8 +27,12 @@ class Replica:
         self.http, self.repl = free_port(), free_port()
         self.args = [binary, "--id", "1", "--http", f"127.0.0.1:{self.http}", "--listen", f"127.0.0.1:{self.repl}",
                      "--secret-file", secret, "--threads", "2", *extra]
-        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
-        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, text=True, preexec_fn=limit)
+        def prepare():
+            die_with_parent()
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, text=True, preexec_fn=prepare)
 
     def exit(self, timeout=10):
         """The exit status and stderr of a process expected to stop by itself."""
