@@ -81,16 +81,14 @@ void tcp_mesh::publish(std::uint8_t channel, std::vector<std::byte> payload) {
 bool tcp_mesh::drained() const { return queued_.load() == 0; }
 
 transport_stats tcp_mesh::statistics() const {
-    transport_stats s;
-    s.bytes_sent = bytes_sent_.load();
-    s.frames_received = frames_received_.load();
-    s.frames_rejected = frames_rejected_.load();
-    s.replays = replays_.load();
-    s.handshakes_refused = handshakes_refused_.load();
-    s.handshaking = handshaking_.load();
     std::lock_guard lock(lag_mutex_);
-    s.lag_seconds = lag_seconds_;
-    return s;
+    return {.bytes_sent = bytes_sent_.load(),
+            .frames_received = frames_received_.load(),
+            .frames_rejected = frames_rejected_.load(),
+            .replays = replays_.load(),
+            .handshakes_refused = handshakes_refused_.load(),
+            .handshaking = handshaking_.load(),
+            .lag_seconds = lag_seconds_};
 }
 
 std::chrono::milliseconds tcp_mesh::idle_timeout() const {
