@@ -16,9 +16,9 @@ namespace active_users {
 
 namespace {
 
-constexpr std::array<char, 4> magic{'C', 'V', 'C', 'H'};
+constexpr std::array<char, 4> file_magic{'C', 'V', 'C', 'H'};
 constexpr std::uint8_t format_version = 1;
-constexpr std::size_t header_size = magic.size() + 2;
+constexpr std::size_t file_header_size = file_magic.size() + 2;
 
 failure os_error(const std::string& what) { return fail(status::io_error, what + ": " + std::strerror(errno)); }
 
@@ -62,7 +62,7 @@ result<std::optional<std::vector<std::byte>>> snapshot_file::read() const {
     }
     const std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) return os_error("read " + path_);
-    if (raw.size() < header_size || !std::equal(magic.begin(), magic.end(), raw.begin()))
+    if (raw.size() < file_header_size || !std::equal(file_magic.begin(), file_magic.end(), raw.begin()))
         return fail(status::bad_request, path_ + ": not a converge-active-users snapshot");
     if (static_cast<std::uint8_t>(raw[4]) != format_version)
         return fail(status::bad_request, path_ + ": snapshot format " + std::to_string(static_cast<std::uint8_t>(raw[4])) +
@@ -70,13 +70,13 @@ result<std::optional<std::vector<std::byte>>> snapshot_file::read() const {
     if (static_cast<std::uint8_t>(raw[5]) != channel_id_)
         return fail(status::bad_request, path_ + ": holds channel " + std::to_string(static_cast<std::uint8_t>(raw[5])) +
                                              ", expected " + std::to_string(channel_id_));
-    const auto body = std::as_bytes(std::span(raw)).subspan(header_size);
+    const auto body = std::as_bytes(std::span(raw)).subspan(file_header_size);
     return std::optional<std::vector<std::byte>>(std::vector<std::byte>(body.begin(), body.end()));
 }
 
 result<void> snapshot_file::write(std::span<const std::byte> payload) const {
     std::vector<std::byte> header;
-    for (const char c : magic) header.push_back(static_cast<std::byte>(c));
+    for (const char c : file_magic) header.push_back(static_cast<std::byte>(c));
     header.push_back(std::byte{format_version});
     header.push_back(std::byte{channel_id_});
     const std::string tmp = path_ + ".tmp";

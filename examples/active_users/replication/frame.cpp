@@ -10,7 +10,7 @@ namespace active_users {
 namespace {
 
 constexpr std::uint8_t frame_version = 2;
-constexpr std::size_t header_size = 1 + 1 + 4 + 8 + 8;
+constexpr std::size_t frame_header_size = 1 + 1 + 4 + 8 + 8;
 
 void put_be(std::vector<std::byte>& out, std::uint64_t v, int bytes) {
     for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
@@ -30,8 +30,8 @@ std::size_t frame_body_length(std::span<const std::byte, frame_length_size> pref
 
 std::vector<std::byte> frame_sealer::seal(const frame& f) {
     std::vector<std::byte> out;
-    out.reserve(frame_length_size + header_size + f.payload.size() + mac_size);
-    put_be(out, header_size + f.payload.size(), frame_length_size);
+    out.reserve(frame_length_size + frame_header_size + f.payload.size() + mac_size);
+    put_be(out, frame_header_size + f.payload.size(), frame_length_size);
     out.push_back(std::byte{frame_version});
     out.push_back(std::byte{f.channel});
     put_be(out, f.sender, 4);
@@ -46,7 +46,7 @@ std::vector<std::byte> frame_sealer::seal(const frame& f) {
 result<frame> frame_opener::open(std::span<const std::byte> body, std::span<const std::byte> tag) {
     if (!same_mac(hmac_sha256(key_, {body}), tag))
         return fail(status::bad_request, "frame authentication failed (not this link's key, or altered)");
-    if (body.size() < header_size) return fail(status::bad_request, "frame shorter than its header");
+    if (body.size() < frame_header_size) return fail(status::bad_request, "frame shorter than its header");
     if (body[0] != std::byte{frame_version})
         return fail(status::bad_request, "unsupported frame version " + std::to_string(std::to_integer<int>(body[0])));
     frame f;
@@ -63,7 +63,7 @@ result<frame> frame_opener::open(std::span<const std::byte> body, std::span<cons
                                           " was due: replayed or reordered");
     }
     ++expected_;
-    f.payload.assign(body.begin() + header_size, body.end());
+    f.payload.assign(body.begin() + frame_header_size, body.end());
     return f;
 }
 

@@ -1,4 +1,4 @@
-// The link handshake: both ends prove the secret over fresh nonces; nothing recorded verifies again.
+// The link handshake: both ends prove the cluster_secret over fresh nonces; nothing recorded verifies again.
 // SPDX-License-Identifier: MIT
 #include "replication/link_handshake.hpp"
 
@@ -8,11 +8,11 @@ using namespace active_users;
 
 namespace {
 
-const std::string secret = "0123456789abcdef-cluster-secret";
+const std::string cluster_secret = "0123456789abcdef-cluster-cluster_secret";
 
 }  // namespace
 
-TEST_CASE("a dialer and an acceptor with the same secret agree on a link key", "[handshake]") {
+TEST_CASE("a dialer and an acceptor with the same cluster_secret agree on a link key", "[handshake]") {
     const hello h{2, random_nonce()};
     const auto parsed = read_hello(make_hello(h.acceptor, h.acceptor_nonce));
     REQUIRE(parsed);
@@ -20,36 +20,36 @@ TEST_CASE("a dialer and an acceptor with the same secret agree on a link key", "
     CHECK(parsed->acceptor_nonce == h.acceptor_nonce);
 
     const auth a{1, random_nonce()};
-    const auto checked = check_auth(secret, *parsed, make_auth(secret, *parsed, a.dialer, a.dialer_nonce));
+    const auto checked = check_auth(cluster_secret, *parsed, make_auth(cluster_secret, *parsed, a.dialer, a.dialer_nonce));
     REQUIRE(checked);
     CHECK(checked->dialer == 1);
-    const link_key acceptor_key = derive_link_key(secret, h, *checked);
-    const link_key dialer_key = derive_link_key(secret, *parsed, a);
+    const link_key acceptor_key = derive_link_key(cluster_secret, h, *checked);
+    const link_key dialer_key = derive_link_key(cluster_secret, *parsed, a);
     CHECK(acceptor_key == dialer_key);
     CHECK(check_ok(dialer_key, make_ok(acceptor_key)));
 }
 
 TEST_CASE("an auth recorded on one connection does not verify on the next", "[handshake]") {
     const hello first{2, random_nonce()};
-    const auto recorded = make_auth(secret, first, 1, random_nonce());
-    REQUIRE(check_auth(secret, first, recorded));
+    const auto recorded = make_auth(cluster_secret, first, 1, random_nonce());
+    REQUIRE(check_auth(cluster_secret, first, recorded));
     const hello next{2, random_nonce()};
-    const auto replayed = check_auth(secret, next, recorded);
+    const auto replayed = check_auth(cluster_secret, next, recorded);
     REQUIRE_FALSE(replayed);
     CHECK(replayed.error().message.find("link authentication failed") == 0);
 }
 
-TEST_CASE("a handshake without the secret, or altered, fails", "[handshake]") {
+TEST_CASE("a handshake without the cluster_secret, or altered, fails", "[handshake]") {
     const hello h{2, random_nonce()};
     const auth a{1, random_nonce()};
-    CHECK_FALSE(check_auth(secret, h, make_auth("another-secret-of-16-bytes", h, a.dialer, a.dialer_nonce)));
-    auto altered = make_auth(secret, h, a.dialer, a.dialer_nonce);
+    CHECK_FALSE(check_auth(cluster_secret, h, make_auth("another-secret-of-16-bytes", h, a.dialer, a.dialer_nonce)));
+    auto altered = make_auth(cluster_secret, h, a.dialer, a.dialer_nonce);
     altered[8] ^= std::byte{1};  // the dialer's id: 1 -> 0
-    CHECK_FALSE(check_auth(secret, h, altered));
+    CHECK_FALSE(check_auth(cluster_secret, h, altered));
     // A dialer cannot claim another acceptor's hello.
-    CHECK_FALSE(check_auth(secret, hello{3, h.acceptor_nonce}, make_auth(secret, h, a.dialer, a.dialer_nonce)));
-    // An acceptor without the secret cannot answer ok.
-    const link_key real = derive_link_key(secret, h, a);
+    CHECK_FALSE(check_auth(cluster_secret, hello{3, h.acceptor_nonce}, make_auth(cluster_secret, h, a.dialer, a.dialer_nonce)));
+    // An acceptor without the cluster_secret cannot answer ok.
+    const link_key real = derive_link_key(cluster_secret, h, a);
     const link_key fake = derive_link_key("another-secret-of-16-bytes", h, a);
     CHECK_FALSE(check_ok(real, make_ok(fake)));
 
