@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 namespace active_users {
 
@@ -38,7 +39,10 @@ asio::awaitable<void> accept_forever(tcp::acceptor acceptor, std::function<void(
         tcp::socket s = co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
-            std::fprintf(stderr, "%s: accept failed: %s; pausing 100 ms\n", what.c_str(), ec.message().c_str());
+            // Accept fails with an errno (EMFILE, ENFILE, ENOMEM...). Its text comes from strerror
+            // rather than ec.message(), a virtual call that UBSan checks with a probe needing a
+            // descriptor, of which there are none left.
+            std::fprintf(stderr, "%s: accept failed: %s; pausing 100 ms\n", what.c_str(), std::strerror(ec.value()));
             pause.expires_after(std::chrono::milliseconds(100));
             co_await pause.async_wait(asio::use_awaitable);
             continue;
