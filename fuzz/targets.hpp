@@ -320,6 +320,9 @@ void fill(converge::sync_message<State>& m, int which) {
         m.to = 3;
         m.ack_epoch = 4;
         m.ack = 5;
+        // the extension: something relayed and a partial report
+        fill(m.relayed, 1);
+        m.report = {{6, 7}, {std::numeric_limits<std::uint64_t>::max(), 8}};
     }
     if (which == 2) {
         m.epoch = 300;
@@ -334,6 +337,7 @@ void fill(converge::sync_message<State>& m, int which) {
         m.to = std::numeric_limits<std::uint64_t>::max();
         m.ack_epoch = std::numeric_limits<std::uint64_t>::max();
         m.ack = std::numeric_limits<std::uint64_t>::max();
+        m.report_complete = true;
     }
 }
 

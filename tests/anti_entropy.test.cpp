@@ -424,6 +424,125 @@ TEST_CASE("after convergence messages carry empty payloads and nothing is relaye
     CHECK(seqs_after == seqs);
 }
 
+namespace {
+
+/// `n` replicas 0..n-1 (epochs 100 + i) with the links given, messages delivered at once and in
+/// order; `cut(from, to)` drops a message. Counts what crosses the links.
+struct mesh {
+    std::vector<replica> r;
+    std::vector<std::vector<int>> links;
+    std::uint64_t payload_entries = 0;  // sum over delivered messages of their payload entries
+    std::uint64_t relayed_entries = 0;
+
+    mesh(int n, bool full) : links(static_cast<std::size_t>(n)) {
+        for (int i = 0; i < n; ++i) r.emplace_back(100 + static_cast<std::uint64_t>(i));
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j)
+                if (i != j && (full || j == i + 1 || i == j + 1)) link(i, j);
+    }
+    void link(int i, int j) {
+        links[static_cast<std::size_t>(i)].push_back(j);
+        r[static_cast<std::size_t>(i)].connect(j);
+    }
+    replica& at(int i) { return r[static_cast<std::size_t>(i)]; }
+
+    template <class Cut>
+    void round(Cut&& cut) {
+        for (int i = 0; i < static_cast<int>(r.size()); ++i) {
+            for (const int j : links[static_cast<std::size_t>(i)]) {
+                const message m = at(i).message_for(j);
+                if (cut(i, j)) continue;
+                if (!m.full_state) {
+                    payload_entries += m.payload.size();
+                    relayed_entries += m.relayed.size();
+                }
+                at(j).receive(i, m);
+            }
+        }
+    }
+    void round() {
+        round([](int, int) { return false; });
+    }
+};
+
+}  // namespace
+
+TEST_CASE("in a full mesh nothing is relayed: each change crosses each link once", "[anti_entropy][relay][cost]") {
+    constexpr int n = 8;
+    constexpr int rounds = 20;
+    mesh m(n, true);
+    for (int w = 0; w < 3; ++w) m.round();  // full states and the first reports
+    m.payload_entries = m.relayed_entries = 0;
+    for (int k = 0; k < rounds; ++k) {
+        for (int i = 0; i < n; ++i) m.at(i).update(add(static_cast<std::uint32_t>(i), 1));
+        m.round();
+    }
+    for (int i = 0; i < n; ++i) CHECK(m.at(i).state().value() == n * rounds);
+    // Each change (one entry) went to each of the n - 1 peers once, and no further.
+    CHECK(m.payload_entries == std::uint64_t{rounds} * n * (n - 1));
+    CHECK(m.relayed_entries == 0);
+    for (int q = 0; q < 3; ++q) m.round();
+    for (int i = 0; i < n; ++i) CHECK(m.at(i).log_size() == 0);
+}
+
+TEST_CASE("in a line every change is relayed, once per link", "[anti_entropy][relay][cost]") {
+    constexpr int n = 6;
+    mesh m(n, false);
+    for (int w = 0; w < 3; ++w) m.round();
+    m.payload_entries = m.relayed_entries = 0;
+    m.at(0).update(add(0, 1));
+    for (int k = 0; k < n; ++k) m.round();
+    for (int i = 0; i < n; ++i) CHECK(m.at(i).state().value() == 1);
+    CHECK(m.payload_entries == 1);              // 0 -> 1, as 0's own change
+    CHECK(m.relayed_entries == std::uint64_t{n - 2});  // 1 -> 2 -> ... -> 5, never back
+}
+
+TEST_CASE("a change held back because the peer hears its maker is sent after all when the peer stops hearing it",
+          "[anti_entropy][relay][one_way]") {
+    mesh m(3, true);
+    for (int w = 0; w < 3; ++w) m.round();
+    // 0's change reaches 1, but 0 -> 2 fails one way from now on. 1 holds the change back from
+    // 2 while 2 reports hearing 0; once 2 has sent 0 a window of messages with no answer, it
+    // stops reporting 0, and 1 logs the change again for 2 alone.
+    m.at(0).update(add(0, 5));
+    const auto cut = [](int from, int to) { return from == 0 && to == 2; };
+    m.round(cut);
+    CHECK(m.at(1).state().value() == 5);
+    CHECK(m.at(2).state().value() == 0);
+    int rounds = 1;
+    while (m.at(2).state().value() == 0 && rounds < 3 * static_cast<int>(replica::hear_window)) {
+        m.round(cut);
+        ++rounds;
+    }
+    CHECK(m.at(2).state().value() == 5);
+    CHECK(rounds > 1);  // not at once: while 2 heard 0, 1 did not relay
+    for (int q = 0; q < 4; ++q) m.round(cut);
+    CHECK(m.at(1).log_size() == 0);  // 2 acknowledged the change logged again for it
+}
+
+TEST_CASE("a held change whose log entry must be trimmed is logged again for the peer that lacks it",
+          "[anti_entropy][relay][trim]") {
+    // max_log 1: every new entry pushes the held one out.
+    std::vector<replica> r;
+    for (std::uint64_t i = 0; i < 3; ++i) r.emplace_back(100 + i, counter{}, 1);
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j)
+            if (i != j) r[static_cast<std::size_t>(i)].connect(j);
+    const auto round = [&](bool cut_0_to_2) {
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j)
+                if (i != j && !(cut_0_to_2 && i == 0 && j == 2)) r[static_cast<std::size_t>(j)].receive(i, r[static_cast<std::size_t>(i)].message_for(j));
+    };
+    for (int w = 0; w < 3; ++w) round(false);
+    r[0].update(add(0, 5));
+    round(true);  // 1 holds 0's change back from 2, which still hears 0
+    r[1].update(add(1, 1));
+    r[1].update(add(1, 1));  // the held entry leaves the log
+    for (int k = 0; k < 4; ++k) round(true);
+    CHECK(r[2].state().value() == 7);
+    CHECK(r[2].state() == r[1].state());
+}
+
 TEST_CASE("anti_entropy converges a retirable_counter_map without relaying retired entries forever",
           "[anti_entropy][retirable_counter_map]") {
     using rcm = retirable_counter_map<std::string, std::uint32_t>;

@@ -186,6 +186,20 @@ sm_gc doc_sync_message() {
     return m;
 }
 
+sm_gc doc_sync_message_report() {
+    sm_gc m;
+    m.epoch = 300;
+    m.from = 5;
+    m.to = 7;
+    m.ack_epoch = 9;
+    m.ack = 4;
+    m.payload.increment(1, 2);
+    m.relayed.increment(3, 1);
+    m.report_complete = true;
+    m.report = {{11, 6}, {12, 2}};
+    return m;
+}
+
 mr_u64 doc_max_register() {
     mr_u64 m;
     m.raise(300);
@@ -247,6 +261,8 @@ std::vector<wire_example> wire_examples() {
         make_example("retirable_counter_map_str", "c7 01 06 01 07 01 04 68 6f 6d 65 02 01 03 00 02 00 01",
                      doc_retirable_counter_map()),
         make_example("sync_message_g_counter", "c7 01 07 02 ac 02 02 05 00 09 04 01 01 05", doc_sync_message()),
+        make_example("sync_message_report", "c7 01 07 02 ac 02 05 07 02 09 04 01 01 02 01 03 01 01 02 0b 06 0c 02",
+                     doc_sync_message_report()),
         make_example("max_register_u64", "c7 01 08 01 ac 02", doc_max_register()),
         make_example("lww_register_str", "c7 01 09 01 0a 04 75 73 2d 31 05 53 74 61 72 74", doc_lww_register()),
         make_example("or_set_str_u32",
@@ -758,8 +774,21 @@ TEST_CASE("a sync_message with to < from, bad flags or a payload of another type
     // tag, epoch 1, from 5, to 3
     CHECK(rejection<sm_gc>("c7 01 07 02 01 05 03 00 00 00 00") == decode_error{errc::value_out_of_range, 6});
     CHECK(accepted<sm_gc>("c7 01 07 02 01 03 03 00 00 00 00").to == 3);
-    // flags 2: only 0 (deltas) and 1 (full state) exist
-    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    // flags 4: only bit 0 (full state) and bit 1 (extension) exist
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 04 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    // bit 1 promises an extension: it must be there, say something, and be well formed
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00") == decode_error{errc::truncated, 11});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00 00") == decode_error{errc::not_canonical, 7});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 03 00 00 00 01 01 01 00 00") ==
+          decode_error{errc::value_out_of_range, 11});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 02 00") == decode_error{errc::value_out_of_range, 12});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 01 02 05 01 03 01") ==
+          decode_error{errc::not_canonical, 16});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00 05 01 02") ==
+          decode_error{errc::length_exceeds_input, 13});
+    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 01 00").report_complete);
+    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00 01 05 01").report ==
+          std::vector<heard_peer>{{5, 1}});
     CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 80 00 00 00") == decode_error{errc::value_out_of_range, 7});
     // a full state covers (0, to]: from 1 is rejected at the flags
     CHECK(rejection<sm_gc>("c7 01 07 02 01 01 02 01 00 00 00") == decode_error{errc::value_out_of_range, 7});

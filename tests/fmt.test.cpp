@@ -176,6 +176,16 @@ TEST_CASE("a sync_message formats every field, the payload in its own format", "
     m.full_state = true;
     CHECK(fmt::format("{}", m) ==
           "{epoch: 7, from: 0, to: 3, full_state: true, ack_epoch: 9, ack: 2, payload: {1: 3}}");
+    m.full_state = false;
+    m.relayed.increment(4, 1);
+    m.report = {{11, 6}, {12, 2}};
+    CHECK(fmt::format("{}", m) == "{epoch: 7, from: 0, to: 3, full_state: false, ack_epoch: 9, ack: 2, payload: {1: 3}, "
+                                  "relayed: {4: 1}, report (changes): {11: 6, 12: 2}}");
+    m.relayed = {};
+    m.report.clear();
+    m.report_complete = true;
+    CHECK(fmt::format("{}", m) == "{epoch: 7, from: 0, to: 3, full_state: false, ack_epoch: 9, ack: 2, payload: {1: 3}, "
+                                  "relayed: {}, report (complete): {}}");
 }
 
 TEST_CASE("a max_register formats as its value, or (empty) when never written", "[fmt][max_register]") {

@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <vector>
 
 namespace converge {
 
@@ -23,9 +24,18 @@ namespace converge {
 /// that peer acknowledged (leaving out what came from that peer), so a lost message is covered
 /// by the next one and nothing needs a timer. When a peer's ack falls behind the log (the log
 /// is trimmed to `max_log` entries), on (re)connection, or when the peer restarts (a new
-/// epoch), the message carries the full state instead. Logging what was learned from peers
-/// relays it, so replicas converge even when some links are down; only news is logged, so
-/// relaying ends. Duplicated, reordered or late messages merge as no-ops.
+/// epoch), the message carries the full state instead. Duplicated, reordered or late messages
+/// merge as no-ops.
+///
+/// Relaying is what keeps replicas converging when some links are down, and what made a full
+/// mesh cost N² link crossings per change. So a message also reports whom its sender hears
+/// (the epochs of the peers it got a message from lately, and how far it has merged each), and
+/// a change that peer `q` made itself is not relayed to a peer that reports hearing `q`: `q`
+/// sends its own changes to everyone it is linked to until they are acknowledged. Such a
+/// skipped change stays in the log until the peer's report shows it merged it from `q`; if the
+/// peer stops hearing `q` first, the change is logged again for that peer alone. In a full
+/// mesh each change crosses each link once; in a partial mesh it crosses each link at most
+/// once each way.
 ///
 /// Example:
 /// ```
@@ -41,6 +51,11 @@ template <delta_crdt State, class Peer = std::uint64_t>
 class anti_entropy {
 public:
     using message = sync_message<State>;
+
+    /// A peer counts as heard while fewer than this many messages went to it since its last one.
+    static constexpr std::uint32_t hear_window = 8;
+    /// Every this many messages to a peer, the report is complete even when nothing changed.
+    static constexpr std::uint32_t complete_report_every = 8;
 
     /// `epoch` must differ between runs of the same replica (a random 64-bit number will do).
     explicit anti_entropy(std::uint64_t epoch, State initial = {}, std::size_t max_log = 1024)
@@ -61,12 +76,13 @@ public:
     template <class Mutate>
     State update(Mutate&& mutate) {
         State delta = mutate(state_);
-        if (!delta.empty()) append(std::nullopt, delta);
+        if (!delta.empty()) append(origin_info{}, delta);
         return delta;
     }
 
-    /// Merges a delta produced elsewhere (not through a peer message) and logs what was new.
-    State apply(const State& delta) { return learn(std::nullopt, delta); }
+    /// Merges a delta produced elsewhere (not through a peer message) and logs what was new as
+    /// a local change.
+    State apply(const State& delta) { return learn(origin_info{}, delta); }
 
     /// A peer is (re)connected: the next message to it carries the full state.
     void connect(const Peer& p) { peers_[p].needs_full = true; }
@@ -78,15 +94,17 @@ public:
     }
 
     /// The message to send `p` now: the deltas it has not acknowledged, or the full state, plus
-    /// an ack of what has arrived from it. With nothing new its payload is empty, which still
-    /// serves as a heartbeat and an ack.
+    /// an ack of what has arrived from it and the report of whom this replica hears. With
+    /// nothing new its payloads are empty, which still serves as a heartbeat and an ack.
     [[nodiscard]] message message_for(const Peer& p) {
         peer& st = peers_[p];
+        if (st.sends_since_heard < hear_window) ++st.sends_since_heard;
         message m;
         m.epoch = epoch_;
         m.to = seq_;
         m.ack_epoch = st.their_epoch;
         m.ack = st.received;
+        write_report(p, st, m);
         if (st.needs_full || st.acked < log_floor_) {
             m.full_state = true;
             m.payload = state_;
@@ -94,15 +112,25 @@ public:
             return m;
         }
         m.from = st.acked;
-        for (const entry& e : log_)
-            if (e.seq > st.acked && e.origin != p) m.payload.merge(e.delta);
+        for (const entry& e : log_) {
+            if (e.seq <= st.acked || e.origin == p || (e.target && *e.target != p)) continue;
+            if (e.kind == entry_kind::peers_own && st.hears.contains(e.origin_epoch)) {
+                // The peer hears this change's maker, who sends it there itself; hold it until
+                // the peer's report confirms it.
+                if (!confirmed(st, e.origin_epoch, e.origin_seq))
+                    st.held.try_emplace(e.seq, e.origin_epoch, e.origin_seq);
+                continue;
+            }
+            (e.kind == entry_kind::local ? m.payload : m.relayed).merge(e.delta);
+        }
         return m;
     }
 
-    /// Takes a message from `from`: merges what is new in it and records the acks. Returns the
-    /// news (empty when the message told nothing new), for the caller to act on.
+    /// Takes a message from `from`: merges what is new in it and records the acks and the
+    /// report. Returns the news (empty when the message told nothing new), for the caller to act on.
     State receive(const Peer& from, const message& m) {
         peer& st = peers_[from];
+        st.sends_since_heard = 0;
         if (m.epoch != st.their_epoch) {
             // A new run of that peer: what it had received or acknowledged is gone with the old one.
             // A late message from an earlier run can come between two of the current run, so
@@ -115,56 +143,157 @@ public:
             st.received = earlier == st.received_in.end() ? 0 : earlier->second;
             st.acked = 0;
             st.needs_full = true;
+            // The full state it is owed covers whatever was held back from it.
+            st.hears.clear();
+            st.held.clear();
             // What came from the old run is no longer held by the peer: send it back like the rest.
             for (entry& e : log_)
                 if (e.origin == from) e.origin.reset();
         }
-        if (m.ack_epoch == epoch_ && m.ack > st.acked) {
-            st.acked = std::min(m.ack, seq_);
-            trim();
-        }
-        State news = learn(from, m.payload);
+        if (m.ack_epoch == epoch_ && m.ack > st.acked) st.acked = std::min(m.ack, seq_);
+        read_report(from, st, m);
+        trim();
+        const entry_kind payload_kind = m.full_state ? entry_kind::relayed : entry_kind::peers_own;
+        State news = learn(came_from(from, payload_kind, m.epoch, m.to), m.payload);
+        news.merge(learn(came_from(from, entry_kind::relayed), m.relayed));
         if (m.full_state || m.from <= st.received) st.received = std::max(st.received, m.to);
         return news;
     }
 
 private:
+    enum class entry_kind : std::uint8_t {
+        local,      ///< made here: sent to every peer as the sender's own changes
+        peers_own,  ///< a peer's own change: not relayed to peers that hear that peer
+        relayed,    ///< anything else learned, or logged again for one peer: relayed to all
+    };
+    struct origin_info {
+        std::optional<Peer> origin;  ///< the peer it came from, which needs it not back
+        entry_kind kind = entry_kind::local;
+        std::uint64_t origin_epoch = 0;  ///< peers_own: the maker's run and its seq that covers it
+        std::uint64_t origin_seq = 0;
+        std::optional<Peer> target;  ///< logged again for this peer alone
+    };
+    static origin_info came_from(const Peer& p, entry_kind k, std::uint64_t epoch = 0, std::uint64_t seq = 0) {
+        origin_info info;
+        info.origin = p;
+        info.kind = k;
+        info.origin_epoch = epoch;
+        info.origin_seq = seq;
+        return info;
+    }
+    static origin_info again_for(const Peer& p) {
+        origin_info info;
+        info.kind = entry_kind::relayed;
+        info.target = p;
+        return info;
+    }
+    struct entry : origin_info {
+        std::uint64_t seq;
+        State delta;
+    };
+    struct held_change {
+        std::uint64_t origin_epoch;
+        std::uint64_t origin_seq;
+    };
     struct peer {
         std::uint64_t their_epoch = 0;
         std::uint64_t received = 0;  ///< their seqs merged here without a gap
-        std::uint64_t acked = 0;     ///< our seqs they hold without a gap
+        std::uint64_t acked = 0;     ///< our seqs they hold without a gap (or held below)
         bool needs_full = true;
+        std::uint32_t sends_since_heard = hear_window;
+        std::uint32_t reports_since_complete = 0;
         std::map<std::uint64_t, std::uint64_t> received_in;  ///< `received` of its other runs
-    };
-    struct entry {
-        std::uint64_t seq;
-        std::optional<Peer> origin;
-        State delta;
+        std::map<std::uint64_t, std::uint64_t> hears;        ///< its report: epoch -> received
+        std::vector<heard_peer> reported;                     ///< our report as last sent to it
+        std::map<std::uint64_t, held_change> held;            ///< our seqs skipped, unconfirmed
     };
 
-    State learn(const std::optional<Peer>& origin, const State& incoming) {
+    static bool confirmed(const peer& st, std::uint64_t epoch, std::uint64_t seq) {
+        const auto h = st.hears.find(epoch);
+        return h != st.hears.end() && h->second >= seq;
+    }
+
+    /// Whom this replica hears, for `p`: complete when the set changed or now and then, else
+    /// the entries whose progress changed since the last message to `p`.
+    void write_report(const Peer& p, peer& st, message& m) const {
+        std::vector<heard_peer> now;
+        for (const auto& [q, qs] : peers_)
+            if (!(q == p) && qs.their_epoch != 0 && qs.sends_since_heard < hear_window)
+                now.push_back({qs.their_epoch, qs.received});
+        std::sort(now.begin(), now.end(), [](const heard_peer& a, const heard_peer& b) { return a.epoch < b.epoch; });
+        const bool same_set = std::equal(now.begin(), now.end(), st.reported.begin(), st.reported.end(),
+                                         [](const heard_peer& a, const heard_peer& b) { return a.epoch == b.epoch; });
+        if (!same_set || ++st.reports_since_complete >= complete_report_every) {
+            m.report_complete = true;
+            m.report = now;
+            st.reports_since_complete = 0;
+        } else {
+            for (std::size_t i = 0; i < now.size(); ++i)
+                if (now[i].received != st.reported[i].received) m.report.push_back(now[i]);
+        }
+        st.reported = std::move(now);
+    }
+
+    /// Records `from`'s report: drops the held changes it confirms, and logs again, for it
+    /// alone, those whose maker it no longer hears.
+    void read_report(const Peer& from, peer& st, const message& m) {
+        if (m.report_complete) st.hears.clear();
+        for (const heard_peer& h : m.report) {
+            std::uint64_t& received = st.hears[h.epoch];
+            received = std::max(received, h.received);
+        }
+        State again;
+        for (auto it = st.held.begin(); it != st.held.end();) {
+            const auto& [seq, change] = *it;
+            if (confirmed(st, change.origin_epoch, change.origin_seq)) {
+                it = st.held.erase(it);
+            } else if (!st.hears.contains(change.origin_epoch)) {
+                again.merge(log_[seq - log_.front().seq].delta);
+                it = st.held.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (!again.empty()) push(again_for(from), std::move(again));
+    }
+
+    State learn(const origin_info& info, const State& incoming) {
         State news = incoming.delta_for(state_);
         if (!news.empty()) {
             state_.merge(news);
-            append(origin, news);
+            append(info, news);
         }
         return news;
     }
 
-    void append(const std::optional<Peer>& origin, const State& delta) {
-        log_.push_back({++seq_, origin, delta});
+    void append(const origin_info& info, const State& delta) {
+        push(info, delta);
         trim();
     }
 
-    /// Drops what every peer holds, and the oldest entries beyond max_log.
+    void push(const origin_info& info, State delta) { log_.push_back({info, ++seq_, std::move(delta)}); }
+
+    /// Drops what every peer holds, and the oldest entries beyond max_log. A change held back
+    /// from a peer that has to go is logged again for that peer.
     void trim() {
         std::uint64_t keep_after = seq_;
-        for (const auto& [p, st] : peers_) keep_after = std::min(keep_after, st.acked);
+        for (const auto& [p, st] : peers_) {
+            keep_after = std::min(keep_after, st.acked);
+            if (!st.held.empty()) keep_after = std::min(keep_after, st.held.begin()->first - 1);
+        }
+        std::map<Peer, State> again;
         while (!log_.empty() && (log_.front().seq <= keep_after || log_.size() > max_log_)) {
+            for (auto& [p, st] : peers_) {
+                const auto h = st.held.find(log_.front().seq);
+                if (h == st.held.end()) continue;
+                again[p].merge(log_.front().delta);
+                st.held.erase(h);
+            }
             log_floor_ = log_.front().seq;
             log_.pop_front();
         }
         if (log_.empty()) log_floor_ = seq_;
+        for (auto& [p, delta] : again) push(again_for(p), std::move(delta));
     }
 
     std::uint64_t epoch_;

@@ -188,9 +188,18 @@ template <class State>
 struct fmt::formatter<converge::sync_message<State>> : converge::detail::plain_formatter {
     template <class Ctx>
     auto format(const converge::sync_message<State>& m, Ctx& ctx) const {
-        return fmt::format_to(ctx.out(),
-                              "{{epoch: {}, from: {}, to: {}, full_state: {}, ack_epoch: {}, ack: {}, payload: {}}}",
-                              m.epoch, m.from, m.to, m.full_state, m.ack_epoch, m.ack, m.payload);
+        auto out = fmt::format_to(ctx.out(),
+                                  "{{epoch: {}, from: {}, to: {}, full_state: {}, ack_epoch: {}, ack: {}, payload: {}",
+                                  m.epoch, m.from, m.to, m.full_state, m.ack_epoch, m.ack, m.payload);
+        // The extension, only when the encoding carries one, so that the common message stays short.
+        if (!m.relayed.empty() || m.report_complete || !m.report.empty()) {
+            out = fmt::format_to(out, ", relayed: {}, report ({}): {{", m.relayed,
+                                 m.report_complete ? "complete" : "changes");
+            for (std::size_t i = 0; i < m.report.size(); ++i)
+                out = fmt::format_to(out, "{}{}: {}", i == 0 ? "" : ", ", m.report[i].epoch, m.report[i].received);
+            out = fmt::format_to(out, "}}");
+        }
+        return fmt::format_to(out, "}}");
     }
 };
 

@@ -1,12 +1,22 @@
-// sync_message: what one anti_entropy replica sends another: a delta interval or a full state, plus an ack.
+// sync_message: what one anti_entropy replica sends another: a delta interval or a full state, plus acks and a report.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <converge/encoding.hpp>
 
 #include <cstdint>
+#include <vector>
 
 namespace converge {
+
+/// One entry of a sync_message's report: the sender hears the run `epoch` of one of its peers
+/// and has merged that run's seqs up to `received` without a gap.
+struct heard_peer {
+    std::uint64_t epoch = 0;
+    std::uint64_t received = 0;
+
+    friend bool operator==(const heard_peer&, const heard_peer&) = default;
+};
 
 /// One message of the anti-entropy protocol (see anti_entropy). Sequence numbers count the
 /// sender's log within one `epoch` (one run of the sender; a restart starts a new epoch).
@@ -25,12 +35,17 @@ namespace converge {
 template <class State>
 struct sync_message {
     std::uint64_t epoch = 0;      ///< the sender's epoch
-    std::uint64_t from = 0;       ///< the payload covers the sender's seqs (from, to]
+    std::uint64_t from = 0;       ///< the payloads cover the sender's seqs (from, to]
     std::uint64_t to = 0;
-    bool full_state = false;      ///< the payload is the sender's whole state as of `to`
+    bool full_state = false;      ///< `payload` is the sender's whole state as of `to`
     std::uint64_t ack_epoch = 0;  ///< the recipient's epoch that `ack` refers to
     std::uint64_t ack = 0;        ///< the recipient's seqs the sender holds, without a gap
-    State payload{};
+    State payload{};              ///< the sender's own changes in (from, to], or its whole state
+    State relayed{};              ///< what the sender learned from others in (from, to]; empty with a full state
+    /// Whom the sender hears, sorted by epoch. A complete report lists every peer it hears; a
+    /// partial one only the entries that changed since its previous message to the recipient.
+    bool report_complete = false;
+    std::vector<heard_peer> report{};
 
     friend bool operator==(const sync_message&, const sync_message&) = default;
 };
@@ -39,15 +54,33 @@ template <class State>
 struct wire<sync_message<State>> {
     static constexpr wire_tag tag = wire_tag::sync_message;
 
+    // flags: bit 0 full state; bit 1 the message goes on with `relayed` and the report (left
+    // out when both are empty and the report is partial, so that each message has one encoding).
+    static constexpr std::uint8_t full_flag = 1;
+    static constexpr std::uint8_t extended_flag = 2;
+
+    static bool extended(const sync_message<State>& m) {
+        return !m.relayed.empty() || m.report_complete || !m.report.empty();
+    }
+
     static void write(detail::byte_writer& w, const sync_message<State>& m) {
         w.byte(static_cast<std::uint8_t>(wire<State>::tag));
         w.varint(m.epoch);
         w.varint(m.from);
         w.varint(m.to);
-        w.byte(m.full_state ? 1 : 0);
+        const bool ext = extended(m);
+        w.byte(static_cast<std::uint8_t>((m.full_state ? full_flag : 0) | (ext ? extended_flag : 0)));
         w.varint(m.ack_epoch);
         w.varint(m.ack);
         wire<State>::write(w, m.payload);
+        if (!ext) return;
+        wire<State>::write(w, m.relayed);
+        w.byte(m.report_complete ? 1 : 0);
+        w.varint(m.report.size());
+        for (const heard_peer& h : m.report) {
+            w.varint(h.epoch);
+            w.varint(h.received);
+        }
     }
 
     static sync_message<State> read(detail::byte_reader& r) {
@@ -60,13 +93,34 @@ struct wire<sync_message<State>> {
         if (m.to < m.from) r.fail(errc::value_out_of_range, to_start);
         const std::size_t flags_start = r.offset();
         const std::uint8_t flags = r.byte();
-        if (flags > 1) r.fail(errc::value_out_of_range, flags_start);
-        m.full_state = flags == 1;
+        if ((flags & ~(full_flag | extended_flag)) != 0) r.fail(errc::value_out_of_range, flags_start);
+        m.full_state = (flags & full_flag) != 0;
         // A full state covers everything up to `to`: its interval always starts at 0.
         if (m.full_state && m.from != 0) r.fail(errc::value_out_of_range, flags_start);
         m.ack_epoch = r.varint();
         m.ack = r.varint();
         m.payload = wire<State>::read(r);
+        if ((flags & extended_flag) == 0) return m;
+        const std::size_t relayed_start = r.offset();
+        m.relayed = wire<State>::read(r);
+        // A full state holds everything: nothing is relayed beside it.
+        if (m.full_state && !m.relayed.empty()) r.fail(errc::value_out_of_range, relayed_start);
+        const std::size_t report_start = r.offset();
+        const std::uint8_t complete = r.byte();
+        if (complete > 1) r.fail(errc::value_out_of_range, report_start);
+        m.report_complete = complete == 1;
+        // Each entry takes at least two bytes: the count is checked before anything is reserved.
+        const std::size_t n = r.count(2);
+        if (n == 0 && m.relayed.empty() && !m.report_complete) r.fail(errc::not_canonical, flags_start);
+        m.report.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t entry_start = r.offset();
+            heard_peer h;
+            h.epoch = r.varint();
+            h.received = r.varint();
+            if (!m.report.empty() && h.epoch <= m.report.back().epoch) r.fail(errc::not_canonical, entry_start);
+            m.report.push_back(h);
+        }
         return m;
     }
 };

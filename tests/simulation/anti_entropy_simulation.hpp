@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,15 +23,18 @@
 namespace converge_sim {
 
 /// One seed's run of the anti_entropy protocol for the CRDT type `T`. The scenario (replicas,
-/// loss, duplicates, delays, partitions, operation rate) is drawn as in `simulation`; then
-/// each seed draws a topology (a ring, so that every replica is reachable, plus random extra
-/// links), a log limit (often small, so that peers fall behind the trimmed log and get full
-/// states) and a restart rate.
+/// loss, duplicates, delays, partitions, operation rate) is drawn as in `simulation`, except
+/// that one seed in sixteen runs 17 to 64 replicas; then each seed draws a topology (a ring, so
+/// that every replica is reachable, plus random extra links, sometimes all of them), a log
+/// limit (often small, so that peers fall behind the trimmed log and get full states), a
+/// restart rate and a rate of one-way link failures (a direction of a link that carries
+/// nothing for a while, so that a replica keeps hearing a peer that no longer hears it).
 ///
 /// 1. faulty phase: every tick, replicas apply random local operations through
 ///    `anti_entropy::update`, now and then send each linked peer `message_for(peer)` (encoded
 ///    as a sync_message), and now and then restart: a new anti_entropy with a new epoch and
-///    the state it had (as if restored from a snapshot), its log and peer tracking gone;
+///    the state it had (as if restored from a snapshot), its log and peer tracking gone; and
+///    now and then one to three directions of links fail, or the failed ones heal;
 /// 2. the faults stop (no loss, no partitions, no restarts; delays, reordering and duplicates
 ///    go on) and the network drains;
 /// 3. quiet rounds: every replica sends every linked peer its message, then the network drains;
@@ -51,11 +55,15 @@ class anti_entropy_simulation {
 
 public:
     anti_entropy_simulation(std::uint64_t seed, bool trace)
-        : rng_(seed), scenario_(draw_scenario(rng_)), trace_(trace), links_(scenario_.replicas) {
+        : rng_(seed), scenario_(draw_mesh_scenario(rng_)), trace_(trace), links_(scenario_.replicas) {
         const std::size_t n = scenario_.replicas;
         max_log_ = rng_.below(4) == 0 ? 1024 : static_cast<std::size_t>(rng_.between(1, 16));
         restart_permille_ = rng_.below(2) == 0 ? 0 : rng_.between(1, 15);
-        const std::uint64_t extra_link_permille = rng_.between(0, 500);
+        one_way_permille_ = rng_.below(2) == 0 ? 0 : rng_.between(5, 100);
+        // A full mesh one seed in four (the service's usual shape); otherwise sparser as the
+        // cluster grows, so that a 64-replica seed costs about what a 16-replica one does.
+        const std::uint64_t extra_link_permille =
+            n <= 16 && rng_.below(4) == 0 ? 1000 : rng_.between(0, 500) * 16 / std::max<std::size_t>(n, 16);
         for (std::size_t i = 0; i < n; ++i) {
             for (std::size_t j = i + 1; j < n; ++j) {
                 const bool ring = j == i + 1 || (i == 0 && j == n - 1);
@@ -76,7 +84,8 @@ public:
         try {
             if (trace_) {
                 fmt::print("scenario: {}\n", describe(scenario_));
-                fmt::print("anti-entropy: max_log {}, restarts {} permille a tick\n", max_log_, restart_permille_);
+                fmt::print("anti-entropy: max_log {}, restarts {} permille a tick, one-way failures {} permille a tick\n",
+                           max_log_, restart_permille_, one_way_permille_);
                 for (std::size_t i = 0; i < links_.size(); ++i) {
                     std::string peers;
                     for (const std::size_t p : links_[i]) peers += (peers.empty() ? "" : ", ") + std::to_string(p);
@@ -106,6 +115,12 @@ private:
         if (trace_) fmt::print("t={:<4} {}\n", net_.now(), fmt::format(f, std::forward<Args>(args)...));
     }
 
+    static scenario draw_mesh_scenario(rng& r) {
+        scenario s = draw_scenario(r);
+        if (r.below(16) == 0) s.replicas = static_cast<std::size_t>(r.between(17, 64));
+        return s;
+    }
+
     /// A replica's protocol state, connected to its linked peers; epochs are never 0 (a peer
     /// not heard from yet counts as epoch 0) and differ between runs.
     node make_node(std::size_t i, T state) {
@@ -127,11 +142,28 @@ private:
                 if (rng_.chance(scenario_.flush_permille)) send_all(i);
                 if (rng_.chance(restart_permille_)) restart(i);
             }
+            if (rng_.chance(one_way_permille_)) recut();
             net_.deliver_due([this](const message& m, bool lost) { deliver(m, lost); });
         }
     }
 
+    /// Heals every failed direction, or fails one to three more.
+    void recut() {
+        if (!cut_.empty() && rng_.below(2) == 0) {
+            cut_.clear();
+            trace("one-way failures heal");
+            return;
+        }
+        for (std::uint64_t k = rng_.between(1, 3); k > 0; --k) {
+            const std::size_t from = rng_.index(links_.size());
+            const std::size_t to = links_[from][rng_.index(links_[from].size())];
+            cut_.insert({from, to});
+            trace("link {} -> {} fails one way", from, to);
+        }
+    }
+
     void stop_faults() {
+        cut_.clear();
         net_.stop_faults();
         trace("faults stop: partitions healed, no more drops or restarts");
         net_.drain([this](const message& m, bool lost) { deliver(m, lost); });
@@ -184,10 +216,14 @@ private:
     void send_all(std::size_t i) {
         for (const std::size_t p : links_[i]) {
             const sync_message m = nodes_[i].message_for(p);
-            if (quiet_ && (m.full_state || !m.payload.empty()))
+            if (quiet_ && (m.full_state || !m.payload.empty() || !m.relayed.empty()))
                 fail("replica {} sends {} to {} after convergence", i, show(m), p);
             if (trace_) trace("replica {} -> {}: {}", i, p, show(m));
             const auto encoded = std::make_shared<const std::vector<std::byte>>(converge::encode(m));
+            if (cut_.contains({i, p})) {
+                trace("message {} -> {} lost to a one-way failure", i, p);
+                continue;
+            }
             if (net_.send(i, p, encoded, encoded->size()).empty()) trace("message {} -> {} dropped", i, p);
         }
     }
@@ -212,7 +248,7 @@ private:
         if (!before.delta_for(after).empty())
             fail("replica {} lost part of its state receiving {} from {}: {} became {}", m.to, show(*decoded), m.from,
                  show(before), show(after));
-        if (!decoded->payload.delta_for(after).empty())
+        if (!decoded->payload.delta_for(after).empty() || !decoded->relayed.delta_for(after).empty())
             fail("replica {} did not absorb {} from {}: {} became {}", m.to, show(*decoded), m.from, show(before),
                  show(after));
         T expected = before;
@@ -229,6 +265,8 @@ private:
     bool quiet_ = false;  // converged: every message must now be empty
     std::size_t max_log_ = 1024;
     std::uint64_t restart_permille_ = 0;
+    std::uint64_t one_way_permille_ = 0;
+    std::set<std::pair<std::size_t, std::size_t>> cut_;  // directions of links that carry nothing
     std::vector<std::vector<std::size_t>> links_;
     std::vector<actor> ids_;
     std::vector<node> nodes_;

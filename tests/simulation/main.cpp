@@ -63,18 +63,20 @@ constexpr sim_type sim_types[] = {
     // with integer ids and 310 ms with string ids (-O1), so they run a twentieth and a hundredth.
     {"presence_map_str_u64", &run_seed<converge::presence_map<std::string, std::uint64_t>>, 20},
     {"presence_map_str_str", &run_seed<converge::presence_map<std::string, std::string, std::uint16_t>>, 100},
-    // The same types synced by converge::anti_entropy instead of hand-shipped deltas.
-    {"anti_entropy_g_counter_u64", &run_anti_entropy_seed<converge::g_counter<std::uint64_t>>, 10},
-    {"anti_entropy_g_set_str", &run_anti_entropy_seed<converge::g_set<std::string>>, 10},
+    // The same types synced by converge::anti_entropy instead of hand-shipped deltas. Their
+    // seeds draw up to 64 replicas and full meshes, so one costs about as much as 25 counter
+    // seeds: they run a twenty-fifth of the seeds, the presence map a fiftieth.
+    {"anti_entropy_g_counter_u64", &run_anti_entropy_seed<converge::g_counter<std::uint64_t>>, 25},
+    {"anti_entropy_g_set_str", &run_anti_entropy_seed<converge::g_set<std::string>>, 25},
     {"anti_entropy_g_map_str_pn_u32",
-     &run_anti_entropy_seed<converge::g_map<std::string, converge::pn_counter<std::uint32_t>>>, 10},
+     &run_anti_entropy_seed<converge::g_map<std::string, converge::pn_counter<std::uint32_t>>>, 25},
     {"anti_entropy_retirable_u64",
-     &run_anti_entropy_seed<converge::retirable_counter_map<std::string, std::uint64_t>>, 10},
+     &run_anti_entropy_seed<converge::retirable_counter_map<std::string, std::uint64_t>>, 25},
     {"anti_entropy_presence_map_str_u64",
-     &run_anti_entropy_seed<converge::presence_map<std::string, std::uint64_t>>, 20},
-    // The service's shape (subscriptions per user); 20 ms a seed, so a hundredth of the seeds.
+     &run_anti_entropy_seed<converge::presence_map<std::string, std::uint64_t>>, 50},
+    // The service's shape (subscriptions per user); 100 ms a seed, so a two-hundred-fiftieth.
     {"anti_entropy_g_map_str_or_set_str",
-     &run_anti_entropy_seed<converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>>, 100},
+     &run_anti_entropy_seed<converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>>, 250},
 };
 
 // Not in the list above: it is broken on purpose, for --self-test.
@@ -104,7 +106,7 @@ void usage(std::FILE* out) {
                "       converge-simulation --self-test | --list-types\n"
                "\n"
                "  --seeds N     run seeds S..S+N-1 for every type, or for --type (default 10000;\n"
-               "                the map types run N/2 of them, the anti_entropy types N/10\n"
+               "                the map types run N/2 of them, the anti_entropy types N/25\n"
                "                or fewer, the registers N/2, the or_set types N/20 to N/50);\n"
                "                the regression seeds in regression_seeds.hpp always run too\n"
                "  --first S     start at seed S (default 0)\n"
