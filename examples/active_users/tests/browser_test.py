@@ -42,15 +42,17 @@ def snapshot(c, i):
 
 
 def test_viewer_follows_the_count(c, b, artifacts):
-    """The viewer page shows the count and follows a change made on another replica within a second."""
+    """The viewer page shows the count (its own WebSocket is one of the viewers) and follows a
+    change made on another replica within a second."""
     for s in range(3):
         heartbeat(c, 2, "home", f"s{s}")
     c.wait_all("home", 3)
     b.navigate(url(c, 1, "/home/counter"))
-    b.wait_for(f"{STATE} === 'live' && {COUNT} === '3'", timeout=5)
+    b.wait_for(f"{STATE} === 'live' && {COUNT} === '4'", timeout=5)  # three heartbeats and this page
+    c.wait_all("home", 4)
     assert b.evaluate("document.getElementById('page').textContent") == "home"
     delays = []
-    for n in range(4, 7):
+    for n in range(5, 8):
         start = time.time()
         assert c.request(3, "PUT", "/home/counter", {"action": "increment"})[0] == 200
         b.wait_for(f"{COUNT} === '{n}'", timeout=3)
@@ -83,7 +85,7 @@ def test_viewer_reconnects_after_restart(c, b, artifacts):
     heartbeat(c, 2, "back", "a")
     c.wait_all("back", 1)
     b.navigate(url(c, 1, "/back/counter"))
-    b.wait_for(f"{STATE} === 'live' && {COUNT} === '1'", timeout=5)
+    b.wait_for(f"{STATE} === 'live' && {COUNT} === '2'", timeout=5)  # the heartbeat and this page
     c.procs[1].kill()
     c.procs[1].wait()
     took = b.wait_for(f"{STATE} === 'disconnected' && /disconnected/.test(document.getElementById('status').textContent)",
@@ -96,9 +98,12 @@ def test_viewer_reconnects_after_restart(c, b, artifacts):
     restarted = time.time()
     b.wait_for(f"{STATE} === 'live'", timeout=8)
     print(f"  live again {time.time() - restarted:.2f} s after the replica answered")
-    b.wait_for(f"{COUNT} === '1'", timeout=5)
-    heartbeat(c, 3, "back", "b")
+    # The restarted replica retired its previous incarnation (the page's old session) at once;
+    # the page's new WebSocket is a viewer there.
+    c.wait_all("back", 2, timeout=5)
     b.wait_for(f"{COUNT} === '2'", timeout=3)
+    heartbeat(c, 3, "back", "b")
+    b.wait_for(f"{COUNT} === '3'", timeout=3)
 
 
 def test_dashboard_shows_the_cluster(c, b, artifacts):

@@ -123,7 +123,11 @@ class Browser:
             if value:
                 return time.time() - start
             time.sleep(interval)
-        raise BrowserError(f"waited {timeout} s for {expression}; last value {value!r}")
+        try:
+            seen = self.evaluate("document.body ? document.body.innerText.slice(0, 300) : ''")
+        except BrowserError as e:
+            seen = str(e)
+        raise BrowserError(f"waited {timeout} s for {expression}; last value {value!r}; the page reads {seen!r}")
 
     def add_script_on_new_document(self, source):
         """Runs `source` in every page before its own scripts; returns an id for remove_script."""
