@@ -123,8 +123,14 @@ def test_dashboard_shows_the_cluster(c, b, artifacts):
 
     b.navigate(url(c, 1, "/"))
     b.wait_for(f"{STATE} === 'live' && document.body.dataset.viewers === '{total}'", timeout=8)
-    # Two more snapshots, so that rates and charts have points.
-    time.sleep(2.2)
+    time.sleep(1.1)
+    # A change while the dashboard is open: it follows, and the chart has a step to show.
+    for s in range(3):
+        heartbeat(c, 3, "pricing", f"late-{s}")
+    pages["pricing"] += 3
+    total += 3
+    b.wait_for(f"document.body.dataset.viewers === '{total}'", timeout=3)
+    time.sleep(1.1)  # one more snapshot, so that rates and charts have points after the change
     shown = b.evaluate("""(() => {
         const text = (id) => document.getElementById(id).textContent;
         return {
