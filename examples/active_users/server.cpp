@@ -19,6 +19,13 @@ namespace active_users {
 
 namespace asio = boost::asio;
 
+namespace {
+
+/// How many pages the dashboard lists.
+constexpr std::size_t dashboard_pages = 10;
+
+}  // namespace
+
 server::server(asio::io_context& io, options o)
     : io_(io),
       opts_(std::move(o)),
@@ -33,23 +40,27 @@ server::server(asio::io_context& io, options o)
       disk_(opts_.data_dir, channels_),
       net_(std::make_unique<tcp_mesh>(io_, opts_)),
       replication_(channels_, *net_),
+      traffic_(opts_.peers, replication_),
       viewer_parts_{counts_, sessions_, pages_, clock_, disk_, page_viewers_, opts_},
       notification_parts_{notes_, disk_, user_followers_, opts_},
+      cluster_parts_{dashboards_, [this] { return cluster_json(cluster(dashboard_pages)); }, opts_},
       writes_(opts_.api_token),
-      routes_(make_routes(viewer_parts_, notification_parts_, writes_, [this] { return render_metrics(statistics()); })),
+      routes_(make_routes(viewer_parts_, notification_parts_, cluster_parts_, writes_,
+                          [this] { return render_metrics(statistics()); })),
       http_(io_, routes_) {}
 
 result<void> server::start() {
     if (auto restored = disk_.restore(); !restored) return restored;
     disk_.start();
     if (auto bound = http_.listen(opts_.http); !bound) return bound;
-    if (auto started = net_->start(replication_); !started) return started;
+    if (auto started = net_->start(traffic_); !started) return started;
     // Folding often keeps the local count fresh; pushes are coalesced to one per key per 100 ms.
     spawn_logged(io_, every(std::chrono::milliseconds(20), &server::fold), "fold timer");
     spawn_logged(io_, every(std::chrono::milliseconds(100), &server::push), "push timer");
     spawn_logged(io_, every(std::chrono::milliseconds(250), &server::expire), "expiry timer");
     spawn_logged(io_, every(std::chrono::milliseconds(500), &server::retire), "retirement timer");
     spawn_logged(io_, every(opts_.interval, &server::replicate), "replication timer");
+    spawn_logged(io_, every(std::chrono::milliseconds(1000), &server::publish_cluster), "dashboard timer");
     return {};
 }
 
@@ -71,8 +82,11 @@ void server::fold() {
 }
 
 void server::push() {
-    for (const std::string& page : counts_.take_changed())
-        page_viewers_.publish(page, [&] { return live_message("page", page, counts_.view(page)); });
+    for (const std::string& page : counts_.take_changed()) {
+        const count_view view = counts_.view(page);
+        board_.set(page, view.count);
+        page_viewers_.publish(page, [&] { return live_message("page", page, view); });
+    }
     for (const std::string& user : notes_.take_changed())
         user_followers_.publish(user, [&] { return live_message("user", user, notes_.unread(user)); });
 }
@@ -86,10 +100,15 @@ void server::retire() {
 
 void server::replicate() { replication_.tick(); }
 
+void server::publish_cluster() {
+    dashboards_.publish(cluster_api::key, [this] { return cluster_json(cluster(dashboard_pages)); });
+}
+
 asio::awaitable<void> server::shutdown() {
     counts_.retire_self();
     page_viewers_.close_all();
     user_followers_.close_all();
+    dashboards_.close_all();
     replication_.tick();  // the retirement goes out now, not at the next interval
     asio::steady_timer wait(io_);
     const auto deadline = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), 5 * opts_.interval);
@@ -114,7 +133,30 @@ service_stats server::statistics() const {
     s.net = net_->statistics();
     s.disk = disk_.statistics();
     for (const channel& c : channels_) s.channels.emplace_back(c.name, c.owner->statistics());
+    s.http_latency = http_.latencies();
+    s.push_delay = {{"pages", page_viewers_.push_delays()}, {"users", user_followers_.push_delays()},
+                    {"cluster", dashboards_.push_delays()}};
+    s.websockets = {{"pages", page_viewers_.size()}, {"users", user_followers_.size()}, {"cluster", dashboards_.size()}};
+    s.board = board_.totals();
     return s;
+}
+
+cluster_view server::cluster(std::size_t top) const {
+    cluster_view v;
+    v.replica = opts_.id;
+    v.incarnation = counts_.incarnation();
+    v.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    v.pages = board_.top(top);
+    v.peers = traffic_.snapshot();
+    const transport_stats net = net_->statistics();
+    v.lag_seconds = net.lag_seconds;
+    v.bytes_sent = net.bytes_sent;
+    v.peers_up = replication_.statistics().peers_up;
+    const viewer_counts::stats counts = counts_.statistics();
+    v.retired = counts.retired;
+    v.rejoins = counts.rejoins;
+    v.local_sessions = static_cast<std::int64_t>(sessions_.heartbeat_sessions()) + sessions_.streams();
+    return v;
 }
 
 }  // namespace active_users

@@ -2,8 +2,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "api/cluster_api.hpp"
 #include "api/notification_api.hpp"
 #include "api/viewer_api.hpp"
+#include "cluster/cluster_view.hpp"
+#include "cluster/page_board.hpp"
+#include "cluster/peer_traffic.hpp"
 #include "http/bearer_token.hpp"
 #include "http/http_server.hpp"
 #include "metrics/service_stats.hpp"
@@ -32,7 +36,9 @@ namespace active_users {
 
 /// One replica of converge-active-users. Data flows one way: transport -> replicator -> channel
 /// owner (viewer counts, notifications) -> their change feeds -> the push timer -> fanout ->
-/// WebSockets; HTTP writes enter the owners directly and leave by the same feeds.
+/// WebSockets; HTTP writes enter the owners directly and leave by the same feeds. The change feed
+/// also keeps the page board (totals, top pages) that the dashboard and /metrics read, and the
+/// transport's events pass through peer_traffic on their way to the replicator.
 class server {
 public:
     server(boost::asio::io_context& io, options o);
@@ -49,6 +55,8 @@ public:
 
     /// Every component's counters, copied.
     [[nodiscard]] service_stats statistics() const;
+    /// What the dashboard shows (GET /cluster), with the `top` largest pages.
+    [[nodiscard]] cluster_view cluster(std::size_t top) const;
 
 private:
     boost::asio::awaitable<void> every(std::chrono::milliseconds period, void (server::*task)());
@@ -57,6 +65,7 @@ private:
     void expire();
     void retire();
     void replicate();
+    void publish_cluster();
 
     boost::asio::io_context& io_;
     options opts_;
@@ -69,14 +78,19 @@ private:
     persister disk_;
     std::unique_ptr<transport> net_;
     replicator replication_;
+    peer_traffic traffic_;
+    page_board board_;
     fanout page_viewers_;
     fanout user_followers_;
+    fanout dashboards_;
     viewer_api::parts viewer_parts_;
     notification_api::parts notification_parts_;
+    cluster_api::parts cluster_parts_;
     bearer_token writes_;
     route_table routes_;
     http_server http_;
     std::atomic<std::uint64_t> expired_{0};
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace active_users

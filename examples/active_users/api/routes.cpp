@@ -3,6 +3,8 @@
 #include "api/routes.hpp"
 
 #include "api/bind_parts.hpp"
+#include "http/asset_reply.hpp"
+#include "http/assets.hpp"
 #include "http/responses.hpp"
 
 namespace active_users {
@@ -10,9 +12,11 @@ namespace active_users {
 using boost::beast::http::verb;
 
 route_table make_routes(const viewer_api::parts& viewers, const notification_api::parts& notes,
-                        const bearer_token& writes, std::function<std::string()> metrics) {
+                        const cluster_api::parts& cluster, const bearer_token& writes,
+                        std::function<std::string()> metrics) {
     namespace v = viewer_api;
     namespace n = notification_api;
+    namespace c = cluster_api;
     const auto write = [&](auto handler) { return writes.guard(std::move(handler)); };
     route_table routes;
     routes.add(verb::get, "/:page/counter", bind_parts(viewers, v::get_counter))
@@ -31,7 +35,17 @@ route_table make_routes(const viewer_api::parts& viewers, const notification_api
              [metrics = std::move(metrics)](const http_request& req,
                                             const route_params&) -> boost::asio::awaitable<http_response> {
                  co_return reply(req, boost::beast::http::status::ok, metrics(), "text/plain; version=0.0.4");
-             });
+             })
+        .add(verb::get, "/", bind_parts(cluster, c::dashboard))
+        .add(verb::get, "/cluster", bind_parts(cluster, c::snapshot))
+        .add_websocket("/cluster", bind_parts(cluster, c::live));
+    // Literal rows, one per file: a request names a row, never a file to look up.
+    for (const asset& a : embedded_assets()) {
+        routes.add(verb::get, "/assets/" + std::string(a.name),
+                   [&a](const http_request& req, const route_params&) -> boost::asio::awaitable<http_response> {
+                       co_return asset_reply(req, a);
+                   });
+    }
     return routes;
 }
 

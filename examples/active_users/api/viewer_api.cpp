@@ -2,11 +2,10 @@
 // SPDX-License-Identifier: MIT
 #include "api/viewer_api.hpp"
 
+#include "http/asset_reply.hpp"
 #include "http/live_socket.hpp"
 #include "http/responses.hpp"
-#include "http/viewer_page.hpp"
 #include "persistence/await_durable.hpp"
-
 
 namespace active_users::viewer_api {
 
@@ -17,7 +16,8 @@ using reply_to = asio::awaitable<http_response>;
 
 reply_to get_counter(const parts& p, const http_request& req, const route_params& params) {
     const std::string& page = params[0];
-    if (wants_html(req)) co_return reply(req, http::status::ok, viewer_page(page), "text/html; charset=utf-8");
+    // The page is the same for every page name: its script reads the name from the URL.
+    if (wants_html(req)) co_return asset_reply(req, find_asset("viewer.html"));
     co_return reply(req, http::status::ok, count_json(p.counts.view(page)));
 }
 

@@ -23,7 +23,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-http_server::http_server(asio::io_context& io, const route_table& routes) : io_(io), routes_(routes) {}
+http_server::http_server(asio::io_context& io, const route_table& routes)
+    : io_(io), routes_(routes), latency_(std::make_unique<latency_histogram[]>(routes.size() + 1)) {}
+
+std::vector<route_latency> http_server::latencies() const {
+    std::vector<route_latency> out;
+    for (std::size_t row = 0; row < routes_.size(); ++row) {
+        if (routes_.is_websocket(row)) continue;
+        out.push_back({std::string(http::to_string(routes_.method_of(row))), routes_.pattern_of(row),
+                       latency_[row].snapshot()});
+    }
+    out.push_back({"any", "unmatched", latency_[routes_.size()].snapshot()});
+    return out;
+}
 
 result<void> http_server::listen(const endpoint& at) {
     auto acceptor = bind_listener(io_, at, "HTTP port");
@@ -58,6 +70,7 @@ asio::awaitable<void> http_server::connection(tcp::socket socket) {
         }
         http_request req = parser.release();
         ++requests_;
+        const auto started = std::chrono::steady_clock::now();
         const bool upgrade = beast::websocket::is_upgrade(req);
         auto route = routes_.find(req.method(), req.target(), upgrade);
         if (route && route->websocket != nullptr) {
@@ -71,6 +84,7 @@ asio::awaitable<void> http_server::connection(tcp::socket socket) {
         else res = error_reply(req, route.error());
         if (upgrade) res.keep_alive(false);  // a refused upgrade: the client expects no more requests here
         co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        latency_[route ? route->row : routes_.size()].observe(std::chrono::steady_clock::now() - started);
         if (ec || !res.keep_alive()) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -10,6 +10,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <utility>
+
 namespace active_users {
 
 namespace asio = boost::asio;
@@ -60,8 +62,10 @@ asio::awaitable<void> live_socket::run(fanout& feed, std::string key, std::strin
         if (sub->dirty) {
             sub->dirty = false;
             const auto msg = sub->latest;  // held: a push may replace `latest` during the write
+            const auto since = std::exchange(sub->pending_since, std::chrono::steady_clock::time_point{});
             co_await ws_.async_write(asio::buffer(*msg), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) break;
+            if (since != std::chrono::steady_clock::time_point{}) feed.delivered(std::chrono::steady_clock::now() - since);
             continue;
         }
         sub->wake.expires_at(std::chrono::steady_clock::time_point::max());

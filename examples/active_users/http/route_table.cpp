@@ -44,12 +44,12 @@ std::vector<route_table::segment> route_table::parse_pattern(std::string_view pa
 }
 
 route_table& route_table::add(http::verb method, std::string_view pattern, http_handler handler) {
-    routes_.push_back({parse_pattern(pattern), method, std::move(handler), {}});
+    routes_.push_back({parse_pattern(pattern), std::string(pattern), method, std::move(handler), {}});
     return *this;
 }
 
 route_table& route_table::add_websocket(std::string_view pattern, websocket_handler handler) {
-    routes_.push_back({parse_pattern(pattern), http::verb::get, {}, std::move(handler)});
+    routes_.push_back({parse_pattern(pattern), std::string(pattern), http::verb::get, {}, std::move(handler)});
     return *this;
 }
 
@@ -91,7 +91,7 @@ result<route_table::match> route_table::find(http::verb method, std::string_view
             auto params = params_of(*r, *path);
             if (!params) return params.error();
             return match{is_websocket ? nullptr : &r->http, is_websocket ? &r->websocket : nullptr,
-                         std::move(*params)};
+                         std::move(*params), static_cast<std::size_t>(r - routes_.data())};
         }
         if (!is_websocket) allowed += (allowed.empty() ? "" : " or ") + std::string(http::to_string(r->method));
     }

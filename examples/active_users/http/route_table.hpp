@@ -9,6 +9,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -48,11 +49,19 @@ public:
         const http_handler* http = nullptr;
         const websocket_handler* websocket = nullptr;
         route_params params;
+        std::size_t row = 0;  ///< which row matched, in the order the rows were added
     };
     /// Resolves a request. Failures, each with a message for the client: not_found (no route has
     /// this path), bad_request (a parameter is not a valid name), method_not_allowed (listing the
     /// methods the path has), upgrade_required (a WebSocket route asked for without upgrading).
     [[nodiscard]] result<match> find(boost::beast::http::verb method, std::string_view target, bool upgrade) const;
+
+    /// The rows, for per-route metrics: how many, and each one's method and pattern as added
+    /// ("/:page/counter"); the labels never come from a request, so their number is fixed.
+    [[nodiscard]] std::size_t size() const noexcept { return routes_.size(); }
+    [[nodiscard]] boost::beast::http::verb method_of(std::size_t row) const { return routes_.at(row).method; }
+    [[nodiscard]] const std::string& pattern_of(std::size_t row) const { return routes_.at(row).text; }
+    [[nodiscard]] bool is_websocket(std::size_t row) const { return static_cast<bool>(routes_.at(row).websocket); }
 
 private:
     struct segment {
@@ -61,6 +70,7 @@ private:
     };
     struct route {
         std::vector<segment> pattern;
+        std::string text;  ///< the pattern as written
         boost::beast::http::verb method;
         http_handler http;
         websocket_handler websocket;  ///< set for WebSocket routes

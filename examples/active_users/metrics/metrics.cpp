@@ -2,8 +2,11 @@
 // SPDX-License-Identifier: MIT
 #include "metrics/metrics.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <sstream>
+#include <string>
 
 namespace active_users {
 
@@ -20,6 +23,22 @@ template <class Value>
 void metric(std::ostream& out, std::string_view name, std::string_view type, Value value, std::string_view help = {}) {
     family(out, name, type, help);
     out << name << ' ' << value << '\n';
+}
+
+/// One histogram's samples: cumulative buckets, then _sum and _count, each with `labels`
+/// (`route="/x",method="GET"`, without braces).
+void histogram(std::ostream& out, std::string_view name, std::string_view labels, const histogram_snapshot& h) {
+    std::uint64_t cumulative = 0;
+    const std::string_view comma = labels.empty() ? "" : ",";
+    for (std::size_t i = 0; i < h.buckets.size(); ++i) {
+        cumulative += h.buckets[i];
+        out << name << "_bucket{" << labels << comma << "le=\"";
+        if (i < latency_bounds.size()) out << latency_bounds[i];
+        else out << "+Inf";
+        out << "\"} " << cumulative << '\n';
+    }
+    out << name << "_sum{" << labels << "} " << h.sum_seconds << '\n';
+    out << name << "_count{" << labels << "} " << h.count << '\n';
 }
 
 }  // namespace
@@ -63,6 +82,20 @@ std::string render_metrics(const service_stats& s) {
            "Notification messages that failed to decode.");
     metric(out, "converge_notification_writes_total", "counter", s.notes.local_writes,
            "Subscribes, unsubscribes, reads and modifications made here.");
+    metric(out, "converge_viewers", "gauge", s.board.viewers,
+           "Sum of every page's count as this replica knows it: sessions on every replica plus adjustments.");
+    metric(out, "converge_pages_with_viewers", "gauge", s.board.pages, "Pages whose count is not 0.");
+    family(out, "converge_http_request_duration_seconds", "histogram",
+           "From a request read to its response written, per route of the route table.");
+    for (const route_latency& r : s.http_latency)
+        histogram(out, "converge_http_request_duration_seconds", "method=\"" + r.method + "\",route=\"" + r.route + "\"",
+                  r.latency);
+    family(out, "converge_websocket_connections", "gauge", "Open WebSockets, by feed: pages, users, cluster.");
+    for (const auto& [feed, n] : s.websockets) out << "converge_websocket_connections{feed=\"" << feed << "\"} " << n << '\n';
+    family(out, "converge_push_delay_seconds", "histogram",
+           "From a push's publish by the push timer to its WebSocket write completing, by feed.");
+    for (const auto& [feed, h] : s.push_delay)
+        histogram(out, "converge_push_delay_seconds", "feed=\"" + std::string(feed) + "\"", h);
     return out.str();
 }
 

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "cluster/page_board.hpp"
+#include "metrics/latency_histogram.hpp"
 #include "notifications/notifications.hpp"
 #include "persistence/persister.hpp"
 #include "presence/viewer_counts.hpp"
@@ -28,6 +30,10 @@ struct service_stats {
     transport_stats net;
     persister::stats disk;
     std::vector<std::pair<std::string_view, channel_stats>> channels;  ///< by channel name
+    std::vector<route_latency> http_latency;                            ///< per HTTP route, then unmatched
+    std::vector<std::pair<std::string_view, histogram_snapshot>> push_delay;  ///< by feed: pages, users, cluster
+    std::vector<std::pair<std::string_view, std::size_t>> websockets;         ///< open, by feed
+    page_board::summary board;                                          ///< totals only
 };
 
 }  // namespace active_users

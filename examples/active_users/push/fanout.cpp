@@ -38,8 +38,11 @@ std::size_t fanout::size() const {
     return size_;
 }
 
-void fanout::post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message) {
-    boost::asio::post(s->wake.get_executor(), [s, message] {
+void fanout::post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message,
+                  std::chrono::steady_clock::time_point published) {
+    boost::asio::post(s->wake.get_executor(), [s, message, published] {
+        // Coalesced pushes keep the oldest publish time: the delay is the longest one waited.
+        if (!s->dirty || s->pending_since == std::chrono::steady_clock::time_point{}) s->pending_since = published;
         s->latest = message;
         s->dirty = true;
         s->wake.cancel();

@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "metrics/latency_histogram.hpp"
 #include "push/subscriber.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -45,8 +47,14 @@ public:
             to.assign(it->second.begin(), it->second.end());
         }
         const auto message = std::make_shared<const std::string>(make());
-        for (const auto& s : to) post(s, message);
+        const auto now = std::chrono::steady_clock::now();
+        for (const auto& s : to) post(s, message, now);
     }
+
+    /// A connection wrote a push published `delay` ago (see subscriber::pending_since).
+    void delivered(std::chrono::nanoseconds delay) noexcept { push_delay_.observe(delay); }
+    /// From publish to written, over every push since start.
+    [[nodiscard]] histogram_snapshot push_delays() const noexcept { return push_delay_.snapshot(); }
 
     /// The server is stopping: every subscriber closes its connection with 1001 Going Away.
     void close_all();
@@ -55,11 +63,13 @@ public:
     [[nodiscard]] std::size_t size() const;
 
 private:
-    static void post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message);
+    static void post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message,
+                     std::chrono::steady_clock::time_point published);
 
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::unordered_set<std::shared_ptr<subscriber>>> by_key_;
     std::size_t size_ = 0;
+    latency_histogram push_delay_;
 };
 
 }  // namespace active_users

@@ -20,6 +20,9 @@ struct subscriber {
     boost::asio::steady_timer wake;
     std::shared_ptr<const std::string> latest;  ///< the message to send next, shared by every subscriber of the key
     bool dirty = false;  ///< `latest` is not sent yet
+    /// When the oldest push not yet sent was published (the epoch for none): the push delay
+    /// runs from there to the end of the write that carries it.
+    std::chrono::steady_clock::time_point pending_since{};
     bool closed = false;
     bool going_away = false;  ///< the server is stopping: close with 1001 Going Away
 };

@@ -512,14 +512,73 @@ def test_answers_read_their_own_writes(c):
         assert status == 400 and "names are" in json.loads(data)["error"], (path, status, data)
 
 
+def raw_get(c, i, path, headers=None, method="GET"):
+    """One request with no Accept header of ours: status, headers, body."""
+    conn = http.client.HTTPConnection("127.0.0.1", c.http[i], timeout=5)
+    try:
+        conn.request(method, path, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
 def test_html_page(c):
-    """A browser asking for HTML gets a page that follows the live count over a WebSocket."""
-    conn = http.client.HTTPConnection("127.0.0.1", c.http[1], timeout=5)
-    conn.request("GET", "/home/counter", headers={"Accept": "text/html"})
-    r = conn.getresponse()
-    page = r.read().decode()
-    assert r.status == 200 and "text/html" in r.getheader("Content-Type"), r.status
-    assert "/home/live" in page and "WebSocket" in page, page
+    """A browser asking for HTML gets the viewer page; its script and style come from the embedded
+    assets, with a Content-Security-Policy that allows nothing from elsewhere."""
+    status, headers, page = raw_get(c, 1, "/home/counter", {"Accept": "text/html"})
+    assert status == 200 and "text/html" in headers["content-type"], status
+    assert "../assets/viewer.js" in page and "../assets/style.css" in page, page
+    assert "default-src 'none'" in headers["content-security-policy"], headers
+    status, headers, script = raw_get(c, 1, "/assets/viewer.js")
+    assert status == 200 and headers["content-type"].startswith("text/javascript"), (status, headers)
+    assert "WebSocket" in script and "replace(/counter$/, 'live')" in script, script[:200]
+    assert headers["x-content-type-options"] == "nosniff", headers
+    status, headers, css = raw_get(c, 1, "/assets/style.css")
+    assert status == 200 and headers["content-type"].startswith("text/css"), (status, headers)
+    # A page called "assets" keeps its counter: the asset rows are literal file names.
+    assert c.count(1, "assets") == 0
+
+
+def test_dashboard_endpoints_refuse_bad_input(c):
+    """GET / (the dashboard), GET /cluster and the /cluster WebSocket are public reads like the
+    counters; other methods, long or odd paths and names that are not files change nothing."""
+    heartbeat(c, 1, "home", "a")
+    c.wait_all("home", 1)
+    status, headers, page = raw_get(c, 1, "/")
+    assert status == 200 and "text/html" in headers["content-type"] and "assets/dashboard.js" in page, status
+    assert raw_get(c, 1, "/?x=" + "y" * 1000)[0] == 200  # query strings are ignored
+    deadline = time.time() + 2  # the board follows the change feed, at the next push (100 ms)
+    while True:
+        status, headers, body = raw_get(c, 2, "/cluster?evil=<script>")
+        assert status == 200 and headers["content-type"] == "application/json", (status, headers)
+        snap = json.loads(body)
+        if snap["viewers"] == 1 or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    assert snap["replica"] == 2 and snap["viewers"] == 1 and snap["top"] == [{"page": "home", "count": 1}], snap
+    assert sorted(p["id"] for p in snap["peers"]) == [1, 3], snap
+    for method, path in [("POST", "/"), ("PUT", "/"), ("DELETE", "/cluster"), ("POST", "/cluster"),
+                         ("PUT", "/assets/viewer.js"), ("HEAD", "/cluster")]:
+        status, _ = c.request(1, method, path, "{}")
+        assert status == 405, (method, path, status)
+        status, _ = c.request(1, method, path, "{}", token=False)
+        assert status == 405, (method, path, status)  # no route: refused before any token check
+    for path in ["/assets/", "/assets/../server.cpp", "/assets/%2e%2e/server.cpp", "/assets/viewer.js/x",
+                 "/assets/nothing.js", "/assets//viewer.js", "//", "/cluster/x/y", "/" + "a" * 4000,
+                 "/assets/" + "a" * 4000, "/cluster/" + "%00" * 100]:
+        status, _ = c.request(1, "GET", path)
+        assert 400 <= status < 500, (path, status)
+    status, _ = c.request(1, "GET", "/" + "a" * 9000)  # over the 8 KiB header limit
+    assert status == 400, status
+    ws = WebSocket(c.http[3], "/cluster?x=1")  # the live snapshot, pushed every second
+    first = ws.message()
+    assert first["replica"] == 3 and first["viewers"] == 1, first
+    assert ws.message()["replica"] == 3
+    ws.s.close()
+    status, _ = c.request(1, "GET", "/metrics")
+    assert status == 200
+    c.wait_all("home", 1)
 
 
 def test_loadgen_converges(c):

@@ -101,3 +101,18 @@ TEST_CASE("each wrong request gets the failure that says what is wrong", "[route
     REQUIRE_FALSE(wrong_method);
     CHECK(wrong_method.error().message == "use GET or PUT");
 }
+
+TEST_CASE("a match names its row, so metrics can label it with the pattern as written", "[routes]") {
+    const route_table t = example();
+    REQUIRE(t.size() == 6);
+    const auto put = t.find(verb::put, "/home/counter?x=1", false);
+    REQUIRE(put);
+    CHECK(put->row == 2);
+    CHECK(t.pattern_of(put->row) == "/:page/counter");
+    CHECK(t.method_of(put->row) == verb::put);
+    CHECK_FALSE(t.is_websocket(put->row));
+    const auto live = t.find(verb::get, "/home/live", true);
+    REQUIRE(live);
+    CHECK(live->row == 3);
+    CHECK(t.is_websocket(live->row));
+}
