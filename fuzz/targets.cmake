@@ -8,7 +8,7 @@ set(converge_fuzz_types
   g_counter_u64 g_counter_str pn_counter_u32_u16 vector_clock_i32 vector_clock_str g_set_u64 g_set_str
   g_map_str_pn_u32_u16 retirable_str_u32_u16 sync_message_g_map
   max_register_u64 lww_register_str_u32 or_set_str_u32 g_map_str_or_set_str_u64
-  presence_map_str_u32_u16)
+  presence_map_str_u32_u16 broadcast_message_presence_str repair_request_u32)
 set(converge_fuzz_targets "")
 foreach(type IN LISTS converge_fuzz_types)
   list(APPEND converge_fuzz_targets decode_${type})

@@ -40,7 +40,10 @@
     X(or_set_str_u32, converge::or_set<std::string, std::uint32_t>)              \
     X(g_map_str_or_set_str_u64,                                                  \
       converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>) \
-    X(presence_map_str_u32_u16, converge::presence_map<std::string, std::uint32_t, std::uint16_t>)
+    X(presence_map_str_u32_u16, converge::presence_map<std::string, std::uint32_t, std::uint16_t>) \
+    X(broadcast_message_presence_str,                                            \
+      converge::broadcast_message<converge::presence_map<std::string, std::uint32_t, std::uint16_t>, std::string>) \
+    X(repair_request_u32, converge::repair_request<std::uint32_t>)
 
 /// Stops the process with a message when a property fails: libFuzzer reports the abort as a
 /// crash and saves the input; the replay test fails the same way.
@@ -339,6 +342,42 @@ void fill(converge::sync_message<State>& m, int which) {
         m.ack = std::numeric_limits<std::uint64_t>::max();
         m.report_complete = true;
     }
+}
+
+/// A broadcast_message of each kind: 0 a digest of seq 0, 1 an interval, 2 a repair, 3 a full
+/// state with fields at their edges; the payload is the state's sample of the same number.
+template <class State, class Sender>
+void fill(converge::broadcast_message<State, Sender>& m, int which) {
+    const auto ids = sample_ids<Sender>();
+    constexpr converge::broadcast_kind kinds[] = {converge::broadcast_kind::digest, converge::broadcast_kind::interval,
+                                                  converge::broadcast_kind::repair,
+                                                  converge::broadcast_kind::full_state};
+    m.kind = kinds[which];
+    m.sender = ids[static_cast<std::size_t>(which)];
+    if (which != 0) fill(m.payload, which);
+    if (which == 1) {
+        m.epoch = 1;
+        m.from = 2;
+        m.to = 3;
+    }
+    if (which == 2) {
+        m.epoch = 300;
+        m.from = 128;
+        m.to = 128;  // a repair may be empty: the requester was up to date
+    }
+    if (which == 3) {
+        m.epoch = std::numeric_limits<std::uint64_t>::max();
+        m.to = std::numeric_limits<std::uint64_t>::max();
+    }
+}
+
+template <class Sender>
+void fill(converge::repair_request<Sender>& q, int which) {
+    const auto ids = sample_ids<Sender>();
+    if (which == 1) q = {ids[1], ids[2], 1, 2};
+    if (which == 2) q = {ids[3], ids[4], 300, 128};
+    if (which == 3) q = {ids.back(), ids.front(), std::numeric_limits<std::uint64_t>::max(),
+                         std::numeric_limits<std::uint64_t>::max()};
 }
 
 inline constexpr std::string_view sample_names[] = {"empty", "one", "several", "extremes"};

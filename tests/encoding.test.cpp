@@ -48,6 +48,8 @@ using gm_pn = g_map<std::string, pn_u32>;
 using rcm_u32 = retirable_counter_map<std::string, std::uint32_t>;
 using rcm_u32_u8 = retirable_counter_map<std::string, std::uint32_t, std::uint8_t>;
 using sm_gc = sync_message<gc_u32>;
+using bm_gc = broadcast_message<gc_u32, std::uint32_t>;
+using rr_u32 = repair_request<std::uint32_t>;
 using mr_u64 = max_register<std::uint64_t>;
 using mr_u8 = max_register<std::uint8_t>;
 using mr_str = max_register<std::string>;
@@ -200,6 +202,18 @@ sm_gc doc_sync_message_report() {
     return m;
 }
 
+bm_gc doc_broadcast_interval() {
+    bm_gc m{.kind = broadcast_kind::interval, .sender = 1, .epoch = 300, .from = 2, .to = 5};
+    m.payload.increment(1, 5);
+    return m;
+}
+
+bm_gc doc_broadcast_digest() {
+    return {.kind = broadcast_kind::digest, .sender = 1, .epoch = 300, .from = 5, .to = 5};
+}
+
+rr_u32 doc_repair_request() { return {.requester = 2, .sender = 1, .epoch = 300, .have = 2}; }
+
 mr_u64 doc_max_register() {
     mr_u64 m;
     m.raise(300);
@@ -263,6 +277,10 @@ std::vector<wire_example> wire_examples() {
         make_example("sync_message_g_counter", "c7 01 07 02 ac 02 02 05 00 09 04 01 01 05", doc_sync_message()),
         make_example("sync_message_report", "c7 01 07 02 ac 02 05 07 02 09 04 01 01 02 01 03 01 01 02 0b 06 0c 02",
                      doc_sync_message_report()),
+        make_example("broadcast_interval_g_counter", "c7 01 0c 00 02 01 ac 02 02 05 01 01 05",
+                     doc_broadcast_interval()),
+        make_example("broadcast_digest_g_counter", "c7 01 0c 01 02 01 ac 02 05", doc_broadcast_digest()),
+        make_example("repair_request_u32", "c7 01 0d 02 01 ac 02 02", doc_repair_request()),
         make_example("max_register_u64", "c7 01 08 01 ac 02", doc_max_register()),
         make_example("lww_register_str", "c7 01 09 01 0a 04 75 73 2d 31 05 53 74 61 72 74", doc_lww_register()),
         make_example("or_set_str_u32",
@@ -447,6 +465,8 @@ const std::map<std::string, decoder, std::less<>>& decoders_by_name() {
         {"g_map<string, g_counter<uint32_t>>", decoder_for<gm_gc>()},
         {"retirable_counter_map<string, uint32_t>", decoder_for<rcm_u32>()},
         {"sync_message<g_counter<uint32_t>>", decoder_for<sm_gc>()},
+        {"broadcast_message<g_counter<uint32_t>, uint32_t>", decoder_for<bm_gc>()},
+        {"repair_request<uint32_t>", decoder_for<rr_u32>()},
         {"max_register<uint64_t>", decoder_for<mr_u64>()},
         {"max_register<uint8_t>", decoder_for<mr_u8>()},
         {"g_map<string, max_register<uint64_t>>", decoder_for<gm_mr>()},
@@ -774,8 +794,9 @@ TEST_CASE("a sync_message with to < from, bad flags or a payload of another type
     // tag, epoch 1, from 5, to 3
     CHECK(rejection<sm_gc>("c7 01 07 02 01 05 03 00 00 00 00") == decode_error{errc::value_out_of_range, 6});
     CHECK(accepted<sm_gc>("c7 01 07 02 01 03 03 00 00 00 00").to == 3);
-    // flags 4: only bit 0 (full state) and bit 1 (extension) exist
-    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 04 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    // flags 8: only bit 0 (full state), bit 1 (extension) and bit 2 (awaiting a report) exist
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 08 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 04 00 00 00").awaiting_report);
     // bit 1 promises an extension: it must be there, say something, and be well formed
     CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00") == decode_error{errc::truncated, 11});
     CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00 00") == decode_error{errc::not_canonical, 7});
@@ -803,6 +824,50 @@ TEST_CASE("a sync_message with to < from, bad flags or a payload of another type
     CHECK(rejection<sm_gc>("c7 01 07") == decode_error{errc::truncated, 3});
     // the header's tag is sync_message's own
     CHECK(rejection<sm_gc>("c7 01 02 00") == decode_error{errc::wrong_type, 2});
+}
+
+TEST_CASE("a broadcast_message with an unknown kind, to < from, an empty interval or a payload of another type "
+          "is rejected at that field",
+          "[encoding][hostile][broadcast_message]") {
+    // kind, payload tag, sender 1, epoch 1, then by kind
+    CHECK(rejection<bm_gc>("c7 01 0c 04 02 01 01 00") == decode_error{errc::value_out_of_range, 3});
+    CHECK(rejection<bm_gc>("c7 01 0c ff 02 01 01 00") == decode_error{errc::value_out_of_range, 3});
+    CHECK(rejection<bm_gc>("c7 01 0c 00 03 01 01 00 01 00") == decode_error{errc::wrong_type, 4});
+    CHECK(rejection<bm_gc>("c7 01 0c 01 03 01 01 05") == decode_error{errc::wrong_type, 4});
+    // intervals: to > from; repairs: to >= from
+    CHECK(rejection<bm_gc>("c7 01 0c 00 02 01 01 05 03 00") == decode_error{errc::value_out_of_range, 8});
+    CHECK(rejection<bm_gc>("c7 01 0c 00 02 01 01 03 03 00") == decode_error{errc::value_out_of_range, 8});
+    CHECK(accepted<bm_gc>("c7 01 0c 00 02 01 01 03 04 00").to == 4);
+    CHECK(rejection<bm_gc>("c7 01 0c 02 02 01 01 05 03 00") == decode_error{errc::value_out_of_range, 8});
+    CHECK(accepted<bm_gc>("c7 01 0c 02 02 01 01 03 03 00").from == 3);
+    // a full state has no `from`: it covers (0, to]
+    const auto full = accepted<bm_gc>("c7 01 0c 03 02 01 01 07 01 01 05");
+    CHECK(full.kind == broadcast_kind::full_state);
+    CHECK(full.from == 0);
+    CHECK(full.to == 7);
+    CHECK(full.payload.value() == 5);
+    // a digest has no payload: from = to = seq
+    const auto digest = accepted<bm_gc>("c7 01 0c 01 02 01 01 05");
+    CHECK(digest.from == 5);
+    CHECK(digest.to == 5);
+    CHECK(rejection<bm_gc>("c7 01 0c 01 02 01 01 05 00") == decode_error{errc::trailing_bytes, 8});
+    // the sender is checked by its codec, the payload like a top-level value
+    CHECK(rejection<broadcast_message<gc_u32, std::uint8_t>>("c7 01 0c 01 02 ac 02 01 05") ==
+          decode_error{errc::value_out_of_range, 5});
+    CHECK(rejection<bm_gc>("c7 01 0c 00 02 01 01 00 01 01 01 00") == decode_error{errc::zero_entry, 11});
+    CHECK(rejection<bm_gc>("c7 01 0c 00 02 01 01 00 01") == decode_error{errc::truncated, 9});
+    CHECK(rejection<bm_gc>("c7 01 0c") == decode_error{errc::truncated, 3});
+    CHECK(rejection<bm_gc>("c7 01 07 00") == decode_error{errc::wrong_type, 2});
+}
+
+TEST_CASE("a repair_request is two ids and two varints, each checked", "[encoding][hostile][repair_request]") {
+    const auto q = accepted<rr_u32>("c7 01 0d 02 01 ac 02 02");
+    CHECK(q == rr_u32{.requester = 2, .sender = 1, .epoch = 300, .have = 2});
+    CHECK(rejection<rr_u32>("c7 01 0d 02 01 01") == decode_error{errc::truncated, 6});
+    CHECK(rejection<repair_request<std::uint8_t>>("c7 01 0d 02 ac 02 01 01") == decode_error{errc::value_out_of_range, 4});
+    CHECK(rejection<rr_u32>("c7 01 0d 02 01 01 01 00") == decode_error{errc::trailing_bytes, 7});
+    CHECK(rejection<rr_u32>("c7 01 0c 02 01 01 01") == decode_error{errc::wrong_type, 2});
+    CHECK(accepted<repair_request<std::string>>("c7 01 0d 01 61 01 62 00 00").sender == "b");
 }
 
 TEST_CASE("a max_register is a presence byte then the value, and any other presence byte is not_canonical",

@@ -33,9 +33,11 @@ namespace converge {
 /// a change that peer `q` made itself is not relayed to a peer that reports hearing `q`: `q`
 /// sends its own changes to everyone it is linked to until they are acknowledged. Such a
 /// skipped change stays in the log until the peer's report shows it merged it from `q`; if the
-/// peer stops hearing `q` first, the change is logged again for that peer alone. In a full
-/// mesh each change crosses each link once; in a partial mesh it crosses each link at most
-/// once each way.
+/// peer stops hearing `q` first, the change is logged again for that peer alone. A message
+/// says when its sender holds changes back from the recipient, and only then does the
+/// recipient report its progress; the set it hears is reported when it changes. So an idle
+/// link carries no report. In a full mesh each change crosses each link once; in a partial
+/// mesh it crosses each link at most once each way.
 ///
 /// Example:
 /// ```
@@ -54,8 +56,9 @@ public:
 
     /// A peer counts as heard while fewer than this many messages went to it since its last one.
     static constexpr std::uint32_t hear_window = 8;
-    /// Every this many messages to a peer, the report is complete even when nothing changed.
-    static constexpr std::uint32_t complete_report_every = 8;
+    /// While a peer awaits reports, every this many messages the report is complete even when
+    /// the set heard did not change (in case the one that said it changed was lost).
+    static constexpr std::uint32_t complete_report_every = 4;
 
     /// `epoch` must differ between runs of the same replica (a random 64-bit number will do).
     explicit anti_entropy(std::uint64_t epoch, State initial = {}, std::size_t max_log = 1024)
@@ -123,6 +126,7 @@ public:
             }
             (e.kind == entry_kind::local ? m.payload : m.relayed).merge(e.delta);
         }
+        m.awaiting_report = !st.held.empty();
         return m;
     }
 
@@ -146,11 +150,14 @@ public:
             // The full state it is owed covers whatever was held back from it.
             st.hears.clear();
             st.held.clear();
+            st.reported.clear();  // the new run is told whom we hear afresh
+            st.reported_once = false;
             // What came from the old run is no longer held by the peer: send it back like the rest.
             for (entry& e : log_)
                 if (e.origin == from) e.origin.reset();
         }
         if (m.ack_epoch == epoch_ && m.ack > st.acked) st.acked = std::min(m.ack, seq_);
+        st.awaits_report = m.awaiting_report;
         read_report(from, st, m);
         trim();
         const entry_kind payload_kind = m.full_state ? entry_kind::relayed : entry_kind::peers_own;
@@ -202,9 +209,11 @@ private:
         bool needs_full = true;
         std::uint32_t sends_since_heard = hear_window;
         std::uint32_t reports_since_complete = 0;
+        bool awaits_report = false;  ///< its last message said it holds changes back from us
         std::map<std::uint64_t, std::uint64_t> received_in;  ///< `received` of its other runs
         std::map<std::uint64_t, std::uint64_t> hears;        ///< its report: epoch -> received
         std::vector<heard_peer> reported;                     ///< our report as last sent to it
+        bool reported_once = false;
         std::map<std::uint64_t, held_change> held;            ///< our seqs skipped, unconfirmed
     };
 
@@ -213,25 +222,30 @@ private:
         return h != st.hears.end() && h->second >= seq;
     }
 
-    /// Whom this replica hears, for `p`: complete when the set changed or now and then, else
-    /// the entries whose progress changed since the last message to `p`.
+    /// Whom this replica hears, for `p`: complete when the set changed since the last report
+    /// to `p`; while `p` awaits reports, the entries whose progress moved (complete now and
+    /// then); otherwise nothing, so an idle link carries no report.
     void write_report(const Peer& p, peer& st, message& m) const {
         std::vector<heard_peer> now;
         for (const auto& [q, qs] : peers_)
             if (!(q == p) && qs.their_epoch != 0 && qs.sends_since_heard < hear_window)
                 now.push_back({qs.their_epoch, qs.received});
         std::sort(now.begin(), now.end(), [](const heard_peer& a, const heard_peer& b) { return a.epoch < b.epoch; });
-        const bool same_set = std::equal(now.begin(), now.end(), st.reported.begin(), st.reported.end(),
+        const bool same_set = st.reported_once &&
+                              std::equal(now.begin(), now.end(), st.reported.begin(), st.reported.end(),
                                          [](const heard_peer& a, const heard_peer& b) { return a.epoch == b.epoch; });
-        if (!same_set || ++st.reports_since_complete >= complete_report_every) {
+        if (!same_set || (st.awaits_report && ++st.reports_since_complete >= complete_report_every)) {
             m.report_complete = true;
             m.report = now;
             st.reports_since_complete = 0;
-        } else {
+        } else if (st.awaits_report) {
             for (std::size_t i = 0; i < now.size(); ++i)
                 if (now[i].received != st.reported[i].received) m.report.push_back(now[i]);
+        } else {
+            return;  // nothing reported: `reported` keeps what the peer was last told
         }
         st.reported = std::move(now);
+        st.reported_once = true;
     }
 
     /// Records `from`'s report: drops the held changes it confirms, and logs again, for it

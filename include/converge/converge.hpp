@@ -3,6 +3,8 @@
 #pragma once
 
 #include <converge/anti_entropy.hpp>
+#include <converge/broadcast_message.hpp>
+#include <converge/broadcast_sync.hpp>
 #include <converge/causal_order.hpp>
 #include <converge/codec.hpp>
 #include <converge/decode_limits.hpp>
@@ -18,6 +20,7 @@
 #include <converge/or_set.hpp>
 #include <converge/pn_counter.hpp>
 #include <converge/presence_map.hpp>
+#include <converge/repair_request.hpp>
 #include <converge/replica_id.hpp>
 #include <converge/retirable_counter_map.hpp>
 #include <converge/sync_message.hpp>

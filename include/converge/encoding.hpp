@@ -20,7 +20,7 @@ inline constexpr std::uint8_t wire_magic = 0xC7;
 /// Second byte: the format version this build writes and the only one it reads.
 inline constexpr std::uint8_t wire_version = 1;
 
-/// Third byte: which CRDT follows.
+/// Third byte: which CRDT (or protocol message) follows.
 enum class wire_tag : std::uint8_t {
     vector_clock = 1,
     g_counter = 2,
@@ -33,6 +33,8 @@ enum class wire_tag : std::uint8_t {
     lww_register = 9,
     or_set = 10,
     presence_map = 11,
+    broadcast_message = 12,
+    repair_request = 13,
 };
 
 /// How one CRDT type writes its body and reads it back; each type's header specialises it with

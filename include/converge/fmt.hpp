@@ -199,6 +199,7 @@ struct fmt::formatter<converge::sync_message<State>> : converge::detail::plain_f
                 out = fmt::format_to(out, "{}{}: {}", i == 0 ? "" : ", ", m.report[i].epoch, m.report[i].received);
             out = fmt::format_to(out, "}}");
         }
+        if (m.awaiting_report) out = fmt::format_to(out, ", awaiting_report");
         return fmt::format_to(out, "}}");
     }
 };

@@ -46,6 +46,9 @@ struct sync_message {
     /// partial one only the entries that changed since its previous message to the recipient.
     bool report_complete = false;
     std::vector<heard_peer> report{};
+    /// The sender holds changes back from the recipient until its report confirms them: the
+    /// recipient's next messages should report how far it has merged whom it hears.
+    bool awaiting_report = false;
 
     friend bool operator==(const sync_message&, const sync_message&) = default;
 };
@@ -55,9 +58,11 @@ struct wire<sync_message<State>> {
     static constexpr wire_tag tag = wire_tag::sync_message;
 
     // flags: bit 0 full state; bit 1 the message goes on with `relayed` and the report (left
-    // out when both are empty and the report is partial, so that each message has one encoding).
+    // out when both are empty and the report is partial, so that each message has one
+    // encoding); bit 2 the sender awaits a report.
     static constexpr std::uint8_t full_flag = 1;
     static constexpr std::uint8_t extended_flag = 2;
+    static constexpr std::uint8_t awaiting_flag = 4;
 
     static bool extended(const sync_message<State>& m) {
         return !m.relayed.empty() || m.report_complete || !m.report.empty();
@@ -69,7 +74,8 @@ struct wire<sync_message<State>> {
         w.varint(m.from);
         w.varint(m.to);
         const bool ext = extended(m);
-        w.byte(static_cast<std::uint8_t>((m.full_state ? full_flag : 0) | (ext ? extended_flag : 0)));
+        w.byte(static_cast<std::uint8_t>((m.full_state ? full_flag : 0) | (ext ? extended_flag : 0) |
+                                         (m.awaiting_report ? awaiting_flag : 0)));
         w.varint(m.ack_epoch);
         w.varint(m.ack);
         wire<State>::write(w, m.payload);
@@ -93,8 +99,9 @@ struct wire<sync_message<State>> {
         if (m.to < m.from) r.fail(errc::value_out_of_range, to_start);
         const std::size_t flags_start = r.offset();
         const std::uint8_t flags = r.byte();
-        if ((flags & ~(full_flag | extended_flag)) != 0) r.fail(errc::value_out_of_range, flags_start);
+        if ((flags & ~(full_flag | extended_flag | awaiting_flag)) != 0) r.fail(errc::value_out_of_range, flags_start);
         m.full_state = (flags & full_flag) != 0;
+        m.awaiting_report = (flags & awaiting_flag) != 0;
         // A full state covers everything up to `to`: its interval always starts at 0.
         if (m.full_state && m.from != 0) r.fail(errc::value_out_of_range, flags_start);
         m.ack_epoch = r.varint();

@@ -22,6 +22,8 @@ inline constexpr regression_seed regression_seeds[] = {
     {"", 1000460, "16 replicas, many operations, no loss: deltas alone nearly converge"},
     {"", 1000510, "2 replicas, delays up to 20 ticks: heavy reordering"},
     {"", 1002107, "2 replicas, rare shipping: large delta groups"},
+    {"broadcast_presence_map_str_u64", 12, "56 replicas, a log of 13, restarts and one-way link failures"},
+    {"broadcast_g_counter_u64", 54, "14 replicas, a log of 0 (every repair a full state), frequent restarts"},
 };
 
 }  // namespace converge_sim
