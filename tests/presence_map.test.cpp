@@ -584,3 +584,67 @@ TEST_CASE("a cluster that retires, collects after full syncs and loses deltas co
         for (const auto& run : x.context().ranges()) RC_ASSERT(!truth.retired.contains(run.replica));
     });
 }
+
+namespace {
+
+/// keys_changed_by(b) on `a` names exactly the keys whose entries differ between a and a ⊔ b,
+/// and so every key whose value the merge changes.
+void check_keys_changed_by(const pm_u16& a, const pm_u16& b) {
+    const pm_u16 after = merged(a, b);
+    std::map<std::string, std::vector<pm_u16::entry>> rows_before;
+    std::map<std::string, std::vector<pm_u16::entry>> rows_after;
+    for (const auto& e : a.entries()) rows_before[e.key].push_back(e);
+    for (const auto& e : after.entries()) rows_after[e.key].push_back(e);
+    std::set<std::string> keys;
+    for (const auto* rows : {&rows_before, &rows_after})
+        for (const auto& row : *rows) keys.insert(row.first);
+    std::vector<std::string> expected;
+    for (const auto& k : keys)
+        if (rows_before[k] != rows_after[k]) expected.push_back(k);
+    const std::vector<std::string> got = a.keys_changed_by(b);
+    RC_ASSERT(got == expected);
+    for (const auto& k : keys)
+        if (a.value(k) != after.value(k)) RC_ASSERT(std::binary_search(got.begin(), got.end(), k));
+}
+
+}  // namespace
+
+TEST_CASE("keys_changed_by names the keys whose entries a merge would change, removals and retirements included",
+          "[presence_map][keys_changed_by]") {
+    pm a;
+    pm b;
+    b.merge(a.increment("home", 1, 2));
+    b.increment("news", 2);
+    const pm leave = a.set("home", 1, 0);
+    REQUIRE(leave.entries().empty());  // a removal names only a dot
+    CHECK(b.keys_changed_by(leave) == std::vector<std::string>{"home"});
+    CHECK(b.keys_changed_by(b).empty());
+    CHECK(b.keys_changed_by(pm{}).empty());
+
+    const pm join = a.increment("zoo", 1);
+    CHECK(b.keys_changed_by(join) == std::vector<std::string>{"zoo"});
+    b.merge(join);
+    b.merge(leave);
+    CHECK(b.keys_changed_by(join).empty());  // merged: nothing would change
+
+    pm c = b;
+    const pm marker = c.retire(1, 100);
+    CHECK(b.keys_changed_by(marker) == std::vector<std::string>{"zoo"});
+    CHECK(b.keys_changed_by(c.collect_retired(200)).empty());  // a horizon drops markers, not entries
+}
+
+TEST_CASE("keys_changed_by equals the keys whose entries differ between a state and its merge",
+          "[presence_map][keys_changed_by][property]") {
+    rc::prop("arbitrary states", [](const pm_u16& a, const pm_u16& b) { check_keys_changed_by(a, b); });
+    rc::prop("a one-operation delta and a delta_for into a larger state", [] {
+        auto big = *rc::gen::arbitrary<pm_u16>();
+        for (int i = 0; i < 3; ++i) big.merge(*rc::gen::arbitrary<pm_u16>());
+        auto source = *rc::gen::arbitrary<pm_u16>();
+        source.merge(big);
+        const auto op = *converge_test::crdt_ops<pm_u16>::gen_op();
+        const auto self = *converge_test::small_key<std::uint32_t>();
+        const pm_u16 delta = converge_test::crdt_ops<pm_u16>::apply(source, self, op);
+        check_keys_changed_by(big, delta);
+        check_keys_changed_by(big, source.delta_for(big));
+    });
+}

@@ -94,8 +94,17 @@ void server::push() {
 void server::expire() { expired_ += sessions_.expire(clock_.after(std::chrono::milliseconds(0))); }
 
 void server::retire() {
-    const std::size_t n = counts_.retire_silent(std::chrono::steady_clock::now(), opts_.retire_after);
+    const auto now = std::chrono::steady_clock::now();
+    const std::size_t n = counts_.retire_silent(now, opts_.retire_after);
     if (n > 0) std::fprintf(stderr, "replica %u: retired %zu silent incarnation(s)\n", opts_.id, n);
+    // Markers older than the horizon go; a replica that heard no peer for that long starts over.
+    const auto horizon = retirement_horizon(opts_.retire_after);
+    const auto lag = static_cast<std::uint64_t>(std::chrono::ceil<std::chrono::seconds>(horizon).count());
+    const std::uint64_t wall = presence_clock_now();
+    if (wall > lag) counts_.collect_retired(wall - lag);
+    if (!opts_.peers.empty() && counts_.start_over_if_cut_off(now, horizon))
+        std::fprintf(stderr, "replica %u: heard no peer for %lld s; started over as incarnation %016llx\n", opts_.id,
+                     static_cast<long long>(lag), static_cast<unsigned long long>(counts_.incarnation()));
 }
 
 void server::replicate() { replication_.tick(); }
@@ -128,6 +137,7 @@ service_stats server::statistics() const {
     s.expired_sessions = expired_.load();
     s.http_requests = http_.requests();
     s.counts = counts_.statistics();
+    s.presence_bytes = counts_.presence_bytes();
     s.notes = notes_.statistics();
     s.replication = replication_.statistics();
     s.net = net_->statistics();

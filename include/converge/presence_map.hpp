@@ -233,6 +233,44 @@ public:
         horizon_ = joined_horizon;
     }
 
+    /// The keys at which merging `other` into *this would add or drop an entry, sorted and
+    /// without repeats: every key whose value the merge changes, and perhaps a few whose value it
+    /// leaves as it was (a superseding write of the same gauge). A delta that removes a gauge
+    /// names only its dot, so a caller that keeps something per key (a cache of values, a change
+    /// feed) calls this before the merge to learn which keys a remote delta touched. One pass
+    /// over the entries of both; the pass over this state's entries is skipped when `other`
+    /// names no dot and retires no replica.
+    ///
+    /// Example:
+    /// ```
+    /// converge::presence_map<std::string, std::uint32_t> a, b;
+    /// b.merge(a.increment("home", 1));
+    /// b.merge(a.increment("news", 1));
+    /// const auto leave = a.decrement("home", 1);  // context only: the dot of home's gauge
+    /// assert(b.keys_changed_by(leave) == std::vector<std::string>{"home"});
+    /// b.merge(leave);
+    /// assert(b.keys_changed_by(leave).empty());  // merged already: nothing would change
+    /// ```
+    [[nodiscard]] std::vector<Key> keys_changed_by(const presence_map& other) const {
+        std::vector<Key> out;
+        if (&other == this) return out;
+        if (!other.context_.empty() || !other.retired_.empty()) {
+            for (const entry& e : entries_) {
+                const bool dropped = other.is_retired(e.replica) || (other.context_.contains(dot_of(e)) && !other.holds(e));
+                if (dropped && (out.empty() || !(out.back() == e.key))) out.push_back(e.key);
+            }
+        }
+        const std::size_t mine = out.size();
+        for (const entry& e : other.entries_) {
+            const bool added = !is_retired(e.replica) && !other.is_retired(e.replica) && !context_.contains(dot_of(e));
+            if (added && (out.size() == mine || !(out.back() == e.key))) out.push_back(e.key);
+        }
+        // Two sorted runs, each without repeats: merge them in place and drop the keys in both.
+        std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(mine), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return out;
+    }
+
     /// What `peer` lacks: a later horizon, markers it has not seen (unless its horizon has
     /// passed them), the dots it has not seen with the entries that carry them, and the removals
     /// it has not applied (dots it holds that *this has seen and dropped). Nothing of a replica

@@ -69,7 +69,14 @@ std::string render_metrics(const service_stats& s) {
         out << "converge_channel_messages_total{channel=\"" << name << "\",outcome=\"news\"} " << c.merges << "\n"
             << "converge_channel_messages_total{channel=\"" << name << "\",outcome=\"rejected\"} " << c.rejected << "\n";
     }
-    metric(out, "converge_retired_incarnations", "gauge", s.counts.retired);
+    metric(out, "converge_retired_incarnations", "gauge", s.counts.retired,
+           "Retirement markers in the presence state, each collected once older than the horizon.");
+    metric(out, "converge_presence_entries", "gauge", s.counts.presence_entries,
+           "Live (page, incarnation) viewer gauges in the presence state; 0 once every page is empty.");
+    metric(out, "converge_presence_state_bytes", "gauge", s.presence_bytes,
+           "The presence state encoded: what a peer that meets this replica is sent.");
+    metric(out, "converge_presence_horizon_seconds", "gauge", s.counts.presence_horizon,
+           "Retirement markers from before this time (seconds since the epoch) are collected.");
     metric(out, "converge_rejoins_total", "counter", s.counts.rejoins);
     metric(out, "converge_expired_sessions_total", "counter", s.expired_sessions);
     metric(out, "converge_http_requests_total", "counter", s.http_requests);

@@ -25,6 +25,7 @@ struct service_stats {
     std::uint64_t expired_sessions = 0;
     std::uint64_t http_requests = 0;
     viewer_counts::stats counts;
+    std::size_t presence_bytes = 0;  ///< the presence state, encoded
     notifications::stats notes;
     replicator::stats replication;
     transport_stats net;

@@ -2,7 +2,14 @@
 // SPDX-License-Identifier: MIT
 #include "presence/presence_channel.hpp"
 
+#include <chrono>
+
 namespace active_users {
+
+std::uint64_t presence_clock_now() {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+}
 
 std::vector<std::byte> presence_channel::snapshot() const {
     std::lock_guard lock(guard());
@@ -17,7 +24,7 @@ result<void> presence_channel::restore(std::span<const std::byte> bytes) {
     std::uint64_t previous = 0;
     for (const std::byte b : bytes) previous = (previous << 8) | std::to_integer<std::uint64_t>(b);
     std::lock_guard lock(guard());
-    update([&](presence_state& s) { return s.retire(previous); });
+    update([&](presence_state& s) { return s.retire(previous, presence_clock_now()); });
     return {};
 }
 

@@ -4,20 +4,27 @@
 
 #include "replication/synced_state.hpp"
 
-#include <converge/retirable_counter_map.hpp>
+#include <converge/presence_map.hpp>
 
 #include <cstdint>
 #include <string>
 
 namespace active_users {
 
-/// Viewers per page, one entry per replica incarnation: retirable, so a dead replica's viewers
-/// stop counting.
-using presence_state = converge::retirable_counter_map<std::string, std::uint64_t>;
+/// Live viewers per page, one gauge per replica incarnation: a page's entry goes when its last
+/// viewer leaves (no tombstone), and a dead incarnation is retired, so its viewers stop counting,
+/// with a marker that is collected after the horizon (see viewer_counts).
+using presence_state = converge::presence_map<std::string, std::uint64_t>;
+
+/// The clock of retirement markers and of the horizon: seconds since the Unix epoch, a clock the
+/// replicas share (their skew must stay well below --retire-after).
+[[nodiscard]] std::uint64_t presence_clock_now();
 
 /// Presence does not survive a restart: the sessions die with the process. What is kept is the
 /// incarnation that wrote it (the channel's epoch), so that the next run retires it at once
-/// instead of waiting for its peers to notice the silence.
+/// instead of waiting for its peers to notice the silence. The bytes are the same whatever the
+/// CRDT behind the channel, so a file written by a build that kept presence as a
+/// retirable_counter_map restores here unchanged.
 class presence_channel final : public synced_state<presence_state> {
 public:
     using synced_state::synced_state;

@@ -4,18 +4,21 @@
 
 #include "replication/fresh_id.hpp"
 
+#include <converge/encoding.hpp>
 
 namespace active_users {
 
 viewer_counts::viewer_counts()
     : incarnation_(fresh_id()),
-      presence_(mutex_, incarnation_, [this](const presence_state& news, std::optional<std::uint64_t> sender) {
-          heard(news, sender);
-      }),
+      presence_(
+          mutex_, incarnation_,
+          [this](const presence_state& news, std::optional<std::uint64_t> sender) { heard(news, sender); },
+          [this](const presence_state& state, const presence_state& payload) { incoming(state, payload); }),
       adjustments_(mutex_, incarnation_, [this](const adjustment_state& news, std::optional<std::uint64_t> sender) {
           if (sender) last_heard_[*sender] = std::chrono::steady_clock::now();
           for (const auto& [page, counter] : news) touch(page);
-      }) {}
+      }),
+      last_contact_(std::chrono::steady_clock::now()) {}
 
 std::uint64_t viewer_counts::incarnation() const {
     std::lock_guard lock(mutex_);
@@ -50,7 +53,8 @@ void viewer_counts::fold(const std::string& page, std::int64_t delta) {
     presence_.update([&](presence_state& s) {
         return delta > 0 ? s.increment(page, incarnation_, n) : s.decrement(page, incarnation_, n);
     });
-    local_viewers_[page] += delta;
+    // Pages with no local viewer leave the map, as their gauge leaves the presence state.
+    if (const auto it = local_viewers_.try_emplace(page, 0).first; (it->second += delta) == 0) local_viewers_.erase(it);
     local_total_ += delta;
     touch(page);
 }
@@ -68,7 +72,7 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
         if (!first_seen && now - it->second > after) silent.push_back(inc);
     }
     for (const std::uint64_t inc : silent) {
-        presence_.update([&](presence_state& s) { return s.retire(inc); });
+        presence_.update([&](presence_state& s) { return s.retire(inc, presence_clock_now()); });
         last_heard_.erase(inc);
         holders_.erase(inc);
     }
@@ -76,11 +80,39 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
     return silent.size();
 }
 
+std::size_t viewer_counts::collect_retired(std::uint64_t before) {
+    std::lock_guard lock(mutex_);
+    const std::size_t markers = presence_.state().retired().size();
+    presence_.update([&](presence_state& s) { return s.collect_retired(before); });
+    return markers - presence_.state().retired().size();
+}
+
+bool viewer_counts::start_over_if_cut_off(std::chrono::steady_clock::time_point now, std::chrono::milliseconds horizon) {
+    std::lock_guard lock(mutex_);
+    if (leaving_ || started_over_ || now - last_contact_ <= horizon) return false;
+    started_over_ = true;
+    // Peers may have collected the markers of incarnations whose gauges this state still holds;
+    // merged, they would count again. Keep only this replica's own sessions, under a new id, and
+    // the retirement of the old one (a peer that still counts it stops at once).
+    const std::uint64_t old = incarnation_;
+    incarnation_ = fresh_id();
+    ++rejoins_;
+    presence_state fresh;
+    (void)fresh.retire(old, presence_clock_now());
+    for (const auto& [page, n] : local_viewers_)
+        if (n > 0) (void)fresh.increment(page, incarnation_, static_cast<std::uint64_t>(n));
+    presence_.restart(incarnation_, std::move(fresh));
+    adjustments_.restart(incarnation_);
+    forget_others();
+    touch_all();
+    return true;
+}
+
 void viewer_counts::retire_self() {
     std::lock_guard lock(mutex_);
     if (leaving_) return;
     leaving_ = true;
-    presence_.update([&](presence_state& s) { return s.retire(incarnation_); });
+    presence_.update([&](presence_state& s) { return s.retire(incarnation_, presence_clock_now()); });
     local_viewers_.clear();
     local_total_ = 0;
     touch_all();
@@ -105,29 +137,47 @@ viewer_counts::stats viewer_counts::statistics() const {
     s.retired = presence_.state().retired().size();
     s.rejoins = rejoins_;
     s.local_viewers = static_cast<std::uint64_t>(local_total_);
+    s.presence_entries = presence_.state().size();
+    s.presence_horizon = presence_.state().horizon();
     return s;
 }
 
+std::size_t viewer_counts::presence_bytes() const {
+    std::lock_guard lock(mutex_);
+    return converge::encode(presence_.state()).size();
+}
+
+void viewer_counts::incoming(const presence_state& state, const presence_state& payload) {
+    if (payload.empty()) return;
+    std::vector<std::string> pages = state.keys_changed_by(payload);
+    arriving_.insert(arriving_.end(), std::make_move_iterator(pages.begin()), std::make_move_iterator(pages.end()));
+}
+
 void viewer_counts::heard(const presence_state& news, std::optional<std::uint64_t> sender) {
-    if (sender) last_heard_[*sender] = std::chrono::steady_clock::now();
+    if (sender) {
+        const auto now = std::chrono::steady_clock::now();
+        last_heard_[*sender] = now;
+        last_contact_ = now;
+        started_over_ = false;
+    }
+    std::vector<std::string> pages;
+    pages.swap(arriving_);
     if (news.empty()) return;
     // The index retire_silent reads: incarnations that hold entries, other than this one.
-    for (const auto& [page, counter] : news.counters()) {
-        for (const auto& [inc, tally] : counter.entries())
-            if (inc != incarnation_) holders_.insert(inc);
+    for (const auto& e : news.entries())
+        if (e.replica != incarnation_) holders_.insert(e.replica);
+    for (const auto& m : news.retired()) {
+        holders_.erase(m.replica);
+        last_heard_.erase(m.replica);
     }
-    for (const std::uint64_t inc : news.retired()) {
-        holders_.erase(inc);
-        last_heard_.erase(inc);
-    }
-    // A retirement can change any page.
+    // A retirement can change any page; the others are read off the state before the merge.
     if (!news.retired().empty()) touch_all();
-    for (const auto& [page, counter] : news.counters()) touch(page);
+    for (const std::string& page : pages) touch(page);
     if (!leaving_ && presence_.state().is_retired(incarnation_)) rejoin();
 }
 
 std::int64_t viewer_counts::count_of(const std::string& page) const {
-    converge::int128 n = presence_.state().value(page);
+    auto n = static_cast<converge::int128>(presence_.state().value(page));  // a sum of live gauges: far below 2^127
     if (const auto* c = adjustments_.state().find(page)) n += c->value();
     return static_cast<std::int64_t>(n);
 }
@@ -138,6 +188,11 @@ void viewer_counts::touch(const std::string& page) {
     if (!added && it->second.count == n) return;
     it->second = {n, clock::now()};
     changed_.push_back(page);
+}
+
+void viewer_counts::forget_others() {
+    holders_.clear();
+    last_heard_.clear();
 }
 
 void viewer_counts::touch_all() {

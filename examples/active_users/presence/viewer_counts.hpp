@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,13 +22,27 @@
 
 namespace active_users {
 
+/// How long presence keeps a retirement marker, and how long a replica may hear no peer before it
+/// must start over under a new id: 4 x --retire-after. A retirement reaches every connected
+/// replica within a few replication intervals, far inside this; and a replica cut off from
+/// everyone starts over (after the horizon) before its peers, which retired it --retire-after
+/// into the silence, collect its marker (after a further horizon).
+constexpr std::chrono::milliseconds retirement_horizon(std::chrono::milliseconds retire_after) {
+    return 4 * retire_after;
+}
+
 /// PUT adjustments per page, one entry per incarnation: lasting, never retired.
 using adjustment_state = converge::g_map<std::string, converge::pn_counter<std::uint64_t>>;
 
 /// Thread-safe (one mutex; every operation is short). A page's count is its adjustments plus its
 /// live sessions on every replica. Writes to the CRDTs are made under this replica's current
 /// incarnation id, a random 64-bit number drawn at start and again whenever the replica learns
-/// that its peers retired it, so an id is never written after retirement.
+/// that its peers retired it, or has heard no peer for longer than the retirement horizon, so an
+/// id is never written after retirement.
+///
+/// Presence holds only what is live: a page's gauge goes when its last local viewer leaves, a
+/// retired incarnation leaves one marker, and markers older than the horizon are collected
+/// (`collect_retired`; docs/active-users.md, "Inside a replica").
 class viewer_counts {
 public:
     viewer_counts();
@@ -58,6 +73,17 @@ public:
     /// `after`. Returns how many it retired.
     std::size_t retire_silent(std::chrono::steady_clock::time_point now, std::chrono::milliseconds after);
 
+    /// Forgets the retirement markers of incarnations retired before `before` (seconds on the
+    /// presence clock): the horizon, which spreads to every peer. Returns how many it forgot.
+    std::size_t collect_retired(std::uint64_t before);
+
+    /// A replica that has heard no peer for longer than `horizon` may hold gauges whose
+    /// retirement markers its peers have already collected: it must not merge them back. So it
+    /// starts over, once per such silence: a new incarnation, a presence state holding only its
+    /// own sessions (and the retirement of its old id), sent in full to every peer it meets
+    /// again. Returns true when it started over.
+    bool start_over_if_cut_off(std::chrono::steady_clock::time_point now, std::chrono::milliseconds horizon);
+
     /// A graceful exit: retires this replica's own incarnation (a delta the next replication tick
     /// carries to every peer, which then stop counting its viewers at once) and stops writing
     /// presence. The replica does not rejoin after this.
@@ -70,18 +96,25 @@ public:
         std::size_t pages = 0;
         std::uint64_t merges = 0;    ///< messages that brought news, on both channels
         std::uint64_t rejected = 0;  ///< messages that failed to decode, on both channels
-        std::uint64_t retired = 0;   ///< incarnations in the retired set
-        std::uint64_t rejoins = 0;   ///< times this replica found itself retired
+        std::uint64_t retired = 0;   ///< retirement markers not yet collected
+        std::uint64_t rejoins = 0;   ///< times this replica found itself retired, or cut off too long
         std::uint64_t local_viewers = 0;
+        std::uint64_t presence_entries = 0;  ///< live (page, incarnation) gauges in the presence state
+        std::uint64_t presence_horizon = 0;  ///< markers retired before this were collected
     };
     [[nodiscard]] stats statistics() const;
+    /// The presence state's encoded size in bytes: what a peer meeting this replica is sent in
+    /// full. Costs one encoding of the state, so it is not part of `statistics()`.
+    [[nodiscard]] std::size_t presence_bytes() const;
 
 private:
+    void incoming(const presence_state& state, const presence_state& payload);
     void heard(const presence_state& news, std::optional<std::uint64_t> sender);
     void fold(const std::string& page, std::int64_t delta);
     void touch(const std::string& page);
     void touch_all();
     void rejoin();
+    void forget_others();
     [[nodiscard]] std::int64_t count_of(const std::string& page) const;
 
     mutable std::mutex mutex_;
@@ -97,6 +130,11 @@ private:
     /// Other incarnations that hold presence entries: what retire_silent checks, kept from the
     /// news as it arrives so that it need not scan every page's entries.
     std::unordered_set<std::uint64_t> holders_;
+    /// Pages a message about to be merged changes (a removal names only the gauge's dot, so they
+    /// are read off the state before the merge); heard() touches them.
+    std::vector<std::string> arriving_;
+    std::chrono::steady_clock::time_point last_contact_;  ///< the last presence message from a peer
+    bool started_over_ = false;  ///< started over since last_contact_
     std::uint64_t rejoins_ = 0;
     bool leaving_ = false;  ///< retired itself: writes no presence, never rejoins
     std::int64_t local_total_ = 0;

@@ -29,7 +29,9 @@ inline converge::decode_limits wire_limits() {
 /// One `State` under `converge::anti_entropy`, guarded by its owner's mutex (an owner with several
 /// channels keeps them consistent under one lock). Incoming bytes are decoded before the lock is
 /// taken, since decoding is the costly part and touches nothing shared; the owner hears of every
-/// accepted message through `on_news`, called under the lock.
+/// accepted message through `on_news`, called under the lock. An owner that must see its state
+/// as it was before a merge (a removal may name only what it removes, not where it was) also
+/// passes `on_incoming`, called under the lock with the state and each payload before the merge.
 ///
 /// The owner's own methods take the same mutex and then use `sync()` directly.
 template <converge::delta_crdt State>
@@ -38,9 +40,11 @@ public:
     using sync_type = converge::anti_entropy<State, peer_id>;
     /// `sender` is the epoch the message came from, or nullopt for a state restored from disk.
     using news_hook = std::function<void(const State& news, std::optional<std::uint64_t> sender)>;
+    /// `incoming` is a payload of a message about to be merged into `state`.
+    using incoming_hook = std::function<void(const State& state, const State& incoming)>;
 
-    synced_state(std::mutex& guard, std::uint64_t epoch, news_hook on_news)
-        : guard_(guard), sync_(epoch), on_news_(std::move(on_news)) {}
+    synced_state(std::mutex& guard, std::uint64_t epoch, news_hook on_news, incoming_hook on_incoming = {})
+        : guard_(guard), sync_(epoch), on_news_(std::move(on_news)), on_incoming_(std::move(on_incoming)) {}
 
     std::vector<std::byte> message_for(peer_id peer) override {
         std::lock_guard lock(guard_);
@@ -53,6 +57,10 @@ public:
         if (!m) {
             ++stats_.rejected;
             return fail(status::bad_request, m.error().message());
+        }
+        if (on_incoming_) {
+            on_incoming_(sync_.state(), m->payload);
+            on_incoming_(sync_.state(), m->relayed);
         }
         const State news = sync_.receive(peer, *m);
         if (!news.empty()) ++stats_.merges;
@@ -101,6 +109,9 @@ public:
     }
     /// Continues under a new epoch with the same state (a rejoin): every peer gets it in full.
     void restart(std::uint64_t epoch) { sync_ = sync_type(epoch, sync_.state()); }
+    /// Continues under a new epoch from `state`, dropping the old one (a replica that was cut off
+    /// too long to merge what it holds): every peer gets it in full.
+    void restart(std::uint64_t epoch, State state) { sync_ = sync_type(epoch, std::move(state)); }
 
 protected:
     std::mutex& guard() const noexcept { return guard_; }
@@ -109,6 +120,7 @@ private:
     std::mutex& guard_;
     sync_type sync_;
     news_hook on_news_;
+    incoming_hook on_incoming_;
     channel_stats stats_;
 };
 

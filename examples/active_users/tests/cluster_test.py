@@ -319,6 +319,38 @@ def test_dead_replica_is_retired(c):
     c.wait_all("dead", 2, replicas=[1, 2], timeout=c.retire_after + 10)
 
 
+def test_presence_shrinks_to_what_is_live(c):
+    """Presence holds what is live: a page's gauges go when it empties, and a dead replica's
+    retirement marker is collected everywhere after the horizon (4 x --retire-after)."""
+    pages = [f"shrink{p}" for p in range(50)]
+    for page in pages:
+        heartbeat(c, 1, page, "a")
+        heartbeat(c, 3, page, "b")
+    for page in (pages[0], pages[-1]):
+        c.wait_all(page, 2)
+    assert [metric(c, i, "converge_presence_entries") for i in (1, 2)] == [100, 100]
+    live = metric(c, 2, "converge_presence_state_bytes")
+    c.procs[3].kill()
+    c.procs[3].wait()
+    c.wait_all(pages[-1], 1, replicas=[1, 2], timeout=c.retire_after + 10)
+    assert metric(c, 2, "converge_retired_incarnations") >= 1
+    for page in pages:
+        assert c.request(1, "POST", f"/{page}/leave", {"session": "a"})[0] == 200
+    deadline = time.time() + 4 * c.retire_after + 10
+    while True:
+        seen = {i: [metric(c, i, m) for m in ("converge_presence_entries", "converge_retired_incarnations")]
+                for i in (1, 2)}
+        if all(v == [0, 0] for v in seen.values()):
+            break
+        assert time.time() < deadline, f"entries, markers per replica: {seen}"
+        time.sleep(0.2)
+    empty = metric(c, 2, "converge_presence_state_bytes")
+    print(f"presence state on replica 2: {live:.0f} bytes with 100 gauges, {empty:.0f} after every page emptied"
+          f" and the marker was collected")
+    assert empty < 64 and empty * 20 < live, (live, empty)
+    c.wait_all(pages[0], 0, replicas=[1, 2])
+
+
 def test_partition_heals_exactly(c):
     """A replica cut off beyond --retire-after is retired, rejoins under a new id, and the
     count is exact again with nothing counted twice."""
