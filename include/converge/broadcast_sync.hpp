@@ -152,6 +152,7 @@ public:
         if (m.from <= s.have && m.to > s.have) s.have = m.to;
         s.heard = std::max(s.heard, m.to);
         if (s.heard > s.have) {
+            may_want_repairs_ = true;
             if (!wanted) ++stats_.gaps_seen;
         } else {
             s.requested = false;  // satisfied, by an answer or by intervals
@@ -164,14 +165,19 @@ public:
     /// clock in the unit of `retry_after`, and must not go backwards.
     [[nodiscard]] std::vector<request> repair_requests(std::uint64_t now) {
         std::vector<request> out;
+        // Called every interval for every shard: without a sender behind, skip the walk.
+        if (!may_want_repairs_) return out;
+        bool behind = false;
         for (auto& [sender, s] : sources_) {
             if (s.heard <= s.have) continue;
+            behind = true;
             if (s.requested && now - s.requested_at < retry_after_) continue;
             s.requested = true;
             s.requested_at = now;
             out.push_back({.requester = self_, .sender = sender, .epoch = s.epoch, .have = s.have});
             ++stats_.repairs_requested;
         }
+        may_want_repairs_ = behind;
         return out;
     }
 
@@ -229,6 +235,7 @@ private:
     };
 
     State learn(const State& incoming) {
+        if (incoming.empty()) return {};  // a digest: nothing to compare with the whole state
         State news = incoming.delta_for(state_);
         if (!news.empty()) state_.merge(news);
         return news;
@@ -254,6 +261,7 @@ private:
     State pending_;                ///< the changes after published_, joined
     std::deque<entry> log_;
     std::map<Sender, source> sources_;
+    bool may_want_repairs_ = false;  ///< some sender may be behind: repair_requests must look
     statistics stats_;
 };
 

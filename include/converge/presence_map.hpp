@@ -277,6 +277,9 @@ public:
     /// `peer` has retired.
     [[nodiscard]] presence_map delta_for(const presence_map& peer) const {
         presence_map out;
+        // Bottom has seen nothing, so it tells nothing; without this a digest's empty payload
+        // would scan the peer's whole state for removals.
+        if (empty()) return out;
         if (horizon_ > peer.horizon_) out.horizon_ = horizon_;
         for (const retirement& m : retired_) {
             const auto i = find_marker(peer.retired_, m.replica);
