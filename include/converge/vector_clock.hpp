@@ -55,30 +55,31 @@ public:
 
     /// Where *this stands relative to `other`, in one linear pass.
     [[nodiscard]] causal_order compare(const vector_clock& other) const {
-        const auto& ak = entries_.keys();
-        const auto& av = entries_.values();
-        const auto& bk = other.entries_.keys();
-        const auto& bv = other.entries_.values();
+        const Replica* ak = entries_.keys().data();
+        const counter_type* av = entries_.values().data();
+        const Replica* bk = other.entries_.keys().data();
+        const counter_type* bv = other.entries_.values().data();
+        const std::size_t n = entries_.size();
+        const std::size_t m = other.entries_.size();
         bool less = false;     // some entry of *this is below other's
         bool greater = false;  // some entry of *this is above other's
         std::size_t i = 0;
         std::size_t j = 0;
-        while (i < ak.size() && j < bk.size()) {
-            if (ak[i] < bk[j]) {
-                greater = true;  // other's entry is 0 there, ours is not
-                ++i;
-            } else if (bk[j] < ak[i]) {
-                less = true;
-                ++j;
-            } else {
-                less = less || av[i] < bv[j];
-                greater = greater || av[i] > bv[j];
-                ++i;
-                ++j;
-            }
+        // Each step compares the two entries at the heads, an absent one as 0, and advances each
+        // side by a comparison result rather than a branch: the interleaving of two clocks'
+        // replicas is unpredictable, and a branch on it mispredicts often.
+        while (i < n && j < m) {
+            const bool take_a = !(bk[j] < ak[i]);
+            const bool take_b = !(ak[i] < bk[j]);
+            const counter_type x = detail::keep_if(take_a, av[i]);
+            const counter_type y = detail::keep_if(take_b, bv[j]);
+            less |= x < y;
+            greater |= y < x;
+            i += take_a;
+            j += take_b;
         }
-        greater = greater || i < ak.size();
-        less = less || j < bk.size();
+        greater = greater || i < n;
+        less = less || j < m;
         if (less && greater) return causal_order::concurrent;
         if (less) return causal_order::before;
         if (greater) return causal_order::after;
