@@ -9,6 +9,7 @@
 #include <converge/error.hpp>
 #include <converge/replica_id.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -63,8 +64,17 @@ public:
         const std::size_t m = other.entries_.size();
         bool less = false;     // some entry of *this is below other's
         bool greater = false;  // some entry of *this is above other's
+        // While both sides hold the same replicas (all the way, in a stable cluster), the
+        // counts alone; a branch on equal ids is predicted there, and ends at the first
+        // difference elsewhere.
         std::size_t i = 0;
-        std::size_t j = 0;
+        const std::size_t common = std::min(n, m);
+        while (i < common && ak[i] == bk[i]) {
+            less |= av[i] < bv[i];
+            greater |= bv[i] < av[i];
+            ++i;
+        }
+        std::size_t j = i;
         // Each step compares the two entries at the heads, an absent one as 0, and advances each
         // side by a comparison result rather than a branch: the interleaving of two clocks'
         // replicas is unpredictable, and a branch on it mispredicts often.
@@ -78,12 +88,7 @@ public:
             i += take_a;
             j += take_b;
         }
-        greater = greater || i < n;
-        less = less || j < m;
-        if (less && greater) return causal_order::concurrent;
-        if (less) return causal_order::before;
-        if (greater) return causal_order::after;
-        return causal_order::equal;
+        return order_of(less || j < m, greater || i < n);
     }
 
     /// True when every event *this has seen, `other` has seen too.
@@ -109,6 +114,14 @@ public:
 
 private:
     friend struct wire<vector_clock>;
+
+    static causal_order order_of(bool less, bool greater) noexcept {
+        if (less && greater) return causal_order::concurrent;
+        if (less) return causal_order::before;
+        if (greater) return causal_order::after;
+        return causal_order::equal;
+    }
+
     detail::max_map<Replica, counter_type> entries_;
 };
 
