@@ -8,6 +8,7 @@
 #include <converge/replica_id.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <iterator>
@@ -115,12 +116,19 @@ public:
         }
         // Both runs of recent inserts are disjoint from their own bulk, not from the other
         // side's: the pass that unites the bulks marks the recent elements it meets.
+        // Marking costs a compare per output, a search costs log2(outputs) dependent steps per
+        // recent element: marking wins when the recent runs are a large share of the sets
+        // (about 15% at N = 1000), searching when they are a small one (1% at N = 100,000).
         std::vector<T> recent = sorted_union(recent_, other.recent_);
-        std::vector<char> in_bulk(recent.empty() ? 0 : recent.size() + 1);  // a spare: "past the end"
-        char* marks = recent.empty() ? nullptr : in_bulk.data();
-        std::vector<T> bulk = marks ? sorted_union(bulk_, other.bulk_, recent, marks) : sorted_union(bulk_, other.bulk_);
+        const std::size_t outputs = bulk_.size() + other.bulk_.size();
+        const auto search_steps = static_cast<std::size_t>(std::bit_width(outputs));
+        const bool mark = !recent.empty() && 4 * recent.size() * search_steps >= outputs;
+        std::vector<char> in_bulk(mark ? recent.size() + 1 : 0);  // a spare: "past the end"
+        std::vector<T> bulk = mark ? sorted_union(bulk_, other.bulk_, recent, in_bulk.data())
+                                   : sorted_union(bulk_, other.bulk_);
+        if (!mark) std::erase_if(recent, [&](const T& x) { return in(bulk, x); });
         bulk_ = std::move(bulk);
-        if (marks) {
+        if (mark) {
             std::size_t kept = 0;
             for (std::size_t r = 0; r < recent.size(); ++r)
                 if (!in_bulk[r]) recent[kept++] = std::move(recent[r]);
