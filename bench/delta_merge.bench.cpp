@@ -24,6 +24,7 @@ struct delta_operands {
     std::vector<bench::spaced_vector<std::uint64_t>> counts;  // and its counts, in a separate array
     std::vector<std::uint64_t> lookups;                    // the id of each delta
     std::vector<g_counter> deltas;
+    std::vector<g_counter::increment_delta> inline_deltas;  // the same, as increment() returns them
     std::vector<std::vector<g_counter>> batches;
     std::vector<g_counter> combined;
 };
@@ -48,6 +49,7 @@ const delta_operands& operands(benchmark::State& state) {
         for (std::size_t i = 0; i < deltas_per_pass; ++i) {
             d.deltas.push_back(delta_in(pairs[i % pairs.size()].a));
             d.lookups.push_back(d.deltas.back().entries().keys().front());
+            d.inline_deltas.emplace_back(d.lookups.back(), d.deltas.back().entries().values().front());
         }
         for (const auto& p : pairs) {
             d.batches.emplace_back();
@@ -68,6 +70,16 @@ void converge_delta_merge(benchmark::State& state) {
     auto targets = bench::observed_copy(d.states);
     bench::each_operand(state, d.deltas.size(), [&](std::size_t i) { targets[i % targets.size()].merge(d.deltas[i]); });
     bench::rate(state, "ops", d.deltas.size());
+}
+
+// The same deltas held inline, as increment() returns them: no heap block of the delta to reach.
+void converge_increment_delta_merge(benchmark::State& state) {
+    const auto& d = operands(state);
+    auto targets = bench::observed_copy(d.states);
+    bench::each_operand(state, d.inline_deltas.size(), [&](std::size_t i) {
+        targets[i % targets.size()].merge(d.inline_deltas[i]);
+    });
+    bench::rate(state, "ops", d.inline_deltas.size());
 }
 
 void converge_increment(benchmark::State& state) {
@@ -122,6 +134,7 @@ void register_benchmarks() {
     using bench::counter_sizes;
     // One one-entry delta per op; the references are a lookup and whole-state merges.
     add("g_counter_delta_merge/converge", counter_sizes, converge_delta_merge);
+    add("g_counter_delta_merge/converge_increment_delta", counter_sizes, converge_increment_delta_merge);
     add("g_counter_delta_merge/baseline_binary_search", counter_sizes, baseline_binary_search);
     add("g_counter_delta_merge/baseline_full_merge", counter_sizes, bench::converge_merge<g_counter>, overlap::half_shared, count_as::merges);
     add("g_counter_delta_merge/baseline_same_ids_merge", counter_sizes, bench::converge_merge<g_counter>, overlap::same_ids, count_as::merges);

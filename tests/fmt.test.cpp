@@ -30,6 +30,17 @@ constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 
 }  // namespace
 
+TEST_CASE("an increment's delta formats as the g_counter it equals", "[fmt][g_counter]") {
+    gc_u32 c;
+    c.increment(1, 3);
+    const auto d = c.increment(1, 2);
+    CHECK(fmt::format("{}", d) == "{1: 5}");
+    CHECK(fmt::format("{}", d) == fmt::format("{}", gc_u32(d)));
+    CHECK(fmt::format("{}", c.increment(9, 0)) == "{}");
+    gc_u32_u8 small;
+    CHECK(fmt::format("{}", small.increment(7, 65)) == "{7: 65}");
+}
+
 TEST_CASE("a g_counter formats as {replica: entry, ...} in replica order", "[fmt][g_counter]") {
     gc_u32 c;
     CHECK(fmt::format("{}", c) == "{}");

@@ -124,6 +124,59 @@ TEST_CASE("g_counter increment returns a delta holding only the changed entry at
     CHECK(first.value_of(9) == 1);
 }
 
+TEST_CASE("g_counter increment returns a one-entry delta that converts, merges, compares and encodes as a state",
+          "[g_counter][increment][delta]") {
+    gc_u32 c;
+    c.increment(1, 10);
+    auto d = c.increment(2, 5);
+    STATIC_REQUIRE(std::is_same_v<decltype(d), gc_u32::increment_delta>);
+    CHECK(d.replica() == 2);
+    CHECK(d.count() == 5);
+    CHECK(d.size() == 1);
+    CHECK_FALSE(d.empty());
+
+    const gc_u32 as_state = d;
+    CHECK(entries_of(as_state) == std::vector<std::pair<std::uint32_t, std::uint64_t>>{{2, 5}});
+    CHECK(as_state == d);
+    CHECK(d == as_state);
+    CHECK(d != c);
+    CHECK(encode(d) == encode(as_state));
+
+    // Merged directly or as the state it converts to, the result is the same.
+    gc_u32 direct;
+    direct.increment(2, 3);
+    gc_u32 converted = direct;
+    direct.merge(d);
+    converted.merge(as_state);
+    CHECK(direct == converted);
+    CHECK(direct.value_of(2) == 5);
+
+    // It decodes from a g_counter encoding of at most one entry.
+    const auto back = decode<gc_u32::increment_delta>(encode(d));
+    REQUIRE(back.has_value());
+    CHECK(*back == d);
+    const auto none = decode<gc_u32::increment_delta>(encode(gc_u32{}));
+    REQUIRE(none.has_value());
+    CHECK(none->empty());
+    const auto two = decode<gc_u32::increment_delta>(encode(c));
+    REQUIRE_FALSE(two.has_value());
+    CHECK(two.error() == decode_error{errc::limit_exceeded, 3});
+}
+
+TEST_CASE("an empty increment delta equals the empty state and whatever replica it names", "[g_counter][delta]") {
+    gc_u32 c;
+    const auto d0 = c.increment(5, 0);
+    CHECK(d0.empty());
+    CHECK(d0.size() == 0);
+    CHECK(d0.value() == 0);
+    CHECK(d0.value_of(5) == 0);
+    CHECK(d0 == gc_u32{});
+    CHECK(d0 == gc_u32::increment_delta(7, 0));
+    CHECK(encode(d0) == encode(gc_u32{}));
+    c.merge(d0);
+    CHECK(c.empty());
+}
+
 TEST_CASE("merging an increment's delta brings a peer up to date with that one change",
           "[g_counter][delta][merge]") {
     gc_u32 a;
@@ -486,6 +539,37 @@ TEST_CASE("g_counter merge of a batch of deltas for existing replicas joins each
     c.merge(from_model(batch));
     check_equals_model(c, max_of(base, batch));
     REQUIRE(c.size() == base.size());
+}
+
+TEST_CASE("g_counter merges into a state that kept its capacity from earlier merges are the entrywise max",
+          "[g_counter][merge][capacity]") {
+    // Sizes on both sides of the small-delta and lookup paths, merged again and again into the
+    // same counters, whose arrays then have room to spare: the in-place merge must not read an
+    // entry after overwriting it, whatever the overlap.
+    std::mt19937_64 rng(18);
+    for (int round = 0; round < 400; ++round) {
+        model a_model;
+        model b_model;
+        const auto a_size = std::uniform_int_distribution<std::size_t>(0, 40)(rng);
+        const auto b_size = std::uniform_int_distribution<std::size_t>(0, 40)(rng);
+        const auto id = [&] { return std::uniform_int_distribution<std::uint64_t>(0, 60)(rng); };
+        const auto count = [&] { return std::uniform_int_distribution<std::uint64_t>(1, 9)(rng); };
+        while (a_model.size() < a_size) a_model[id()] = count();
+        while (b_model.size() < b_size) b_model[id()] = count();
+        INFO("round " << round << ": " << a_size << " into " << b_size);
+
+        gc_u64 a = from_model(a_model);
+        a.merge(from_model(b_model));
+        check_equals_model(a, max_of(a_model, b_model));
+
+        // Again into a counter that has grown before (its arrays are larger than its state).
+        gc_u64 grown = from_model(max_of(a_model, b_model));
+        grown.merge(from_model(b_model));
+        const gc_u64 a_state = from_model(a_model);
+        grown = a_state;  // a copy assignment keeps the larger arrays
+        grown.merge(from_model(b_model));
+        check_equals_model(grown, max_of(a_model, b_model));
+    }
 }
 
 TEST_CASE("g_counter works with string replica ids, including the empty string and non-ASCII bytes",

@@ -292,6 +292,36 @@ TEST_CASE("g_set merge is set union on both sides of the eight-element small-mer
     }
 }
 
+TEST_CASE("g_set merge of sets whose recent inserts are in the other side's bulk is set union",
+          "[g_set][merge]") {
+    // Random insertion orders leave a run of recent inserts on each side, and the shared
+    // elements put some of each run in the other side's bulk: the merge must keep each element
+    // once, in the bulk or in the new recent run, whether or not it compacts.
+    std::mt19937_64 rng(18);
+    for (int round = 0; round < 200; ++round) {
+        const auto size = [&] { return std::uniform_int_distribution<std::size_t>(0, 400)(rng); };
+        const auto element = [&] { return static_cast<std::uint32_t>(rng() % 600); };
+        std::vector<std::uint32_t> a_inserts(size());
+        std::vector<std::uint32_t> b_inserts(size());
+        for (auto& x : a_inserts) x = element();
+        for (auto& x : b_inserts) x = element();
+        const std::set<std::uint32_t> a_elements(a_inserts.begin(), a_inserts.end());
+        const std::set<std::uint32_t> b_elements(b_inserts.begin(), b_inserts.end());
+        INFO("round " << round << ": " << a_elements.size() << " and " << b_elements.size() << " elements");
+
+        gs_u32 a;
+        for (const auto x : a_inserts) a.insert(x);
+        gs_u32 b;
+        for (const auto x : b_inserts) b.insert(x);
+        gs_u32 merged = a;
+        merged.merge(b);
+        CHECK(elements_of(merged) == union_of(a_elements, b_elements));
+        CHECK(merged.size() == union_of(a_elements, b_elements).size());
+        merged.merge(a);  // idempotent, through the same path
+        CHECK(elements_of(merged) == union_of(a_elements, b_elements));
+    }
+}
+
 TEST_CASE("g_set merge with an empty set or with itself changes nothing", "[g_set][merge]") {
     gs_u32 s = set_of<std::uint32_t>({4, 2, 8});
     const gs_u32 before = s;

@@ -103,6 +103,30 @@ TEMPLATE_TEST_CASE("merging the deltas of a run equals merging its final state",
     });
 }
 
+TEMPLATE_TEST_CASE("an increment's one-entry delta merges, compares and encodes as the state it converts to",
+                   "[laws][delta]", gc_u32, gc_str) {
+    rc::prop("peer + delta == peer + TestType(delta), from any state", [](const TestType& start, const TestType& peer) {
+        using delta_type = typename TestType::increment_delta;
+        const auto who = *small_key<typename TestType::replica_type>();
+        const auto n = *rc::gen::inRange<typename TestType::count_type>(0, 20);
+        TestType state = start;
+        const delta_type delta = state.increment(who, n);
+        const TestType as_state = delta;
+        RC_ASSERT(delta == as_state);
+        RC_ASSERT(as_state.size() == delta.size());
+        RC_ASSERT(merged(start, as_state) == state);
+        TestType direct = peer;
+        direct.merge(delta);
+        RC_ASSERT(direct == merged(peer, as_state));
+        direct.merge(delta);  // idempotent
+        RC_ASSERT(direct == merged(peer, as_state));
+        RC_ASSERT(encode(delta) == encode(as_state));
+        const auto back = decode<delta_type>(encode(delta));
+        RC_ASSERT(back.has_value());
+        RC_ASSERT(*back == delta);
+    });
+}
+
 TEMPLATE_TEST_CASE("delta_for ships exactly what the peer lacks", "[laws][delta]", CONVERGE_ALL_TYPES) {
     rc::prop("peer + a.delta_for(peer) == peer + a", [](const TestType& a, const TestType& peer) {
         const TestType delta = a.delta_for(peer);

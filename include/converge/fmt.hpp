@@ -63,6 +63,16 @@ struct fmt::formatter<converge::g_counter<R, C>> : converge::detail::plain_forma
     }
 };
 
+/// An increment's delta prints as the g_counter it equals: `{1: 3}`, or `{}` when empty.
+template <class R, class C>
+struct fmt::formatter<converge::g_counter_delta<R, C>> : fmt::formatter<converge::g_counter<R, C>> {
+    template <class Ctx>
+    auto format(const converge::g_counter_delta<R, C>& d, Ctx& ctx) const {
+        if (d.empty()) return fmt::format_to(ctx.out(), "{{}}");
+        return fmt::format_to(ctx.out(), "{{{}: {}}}", d.replica(), d.count());
+    }
+};
+
 /// `{1: +5/-2}` (replica: +increments/-decrements).
 template <class R, class C>
 struct fmt::formatter<converge::pn_counter<R, C>> : converge::detail::plain_formatter {

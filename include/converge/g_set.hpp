@@ -8,6 +8,7 @@
 #include <converge/replica_id.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <iterator>
@@ -113,11 +114,26 @@ public:
             for (const T& x : other) insert(x);
             return;
         }
-        std::vector<T> bulk = sorted_union(bulk_, other.bulk_);
+        // Both runs of recent inserts are disjoint from their own bulk, not from the other
+        // side's: the pass that unites the bulks marks the recent elements it meets.
+        // Marking costs a compare per output, a search costs log2(outputs) dependent steps per
+        // recent element: marking wins when the recent runs are a large share of the sets
+        // (about 15% at N = 1000), searching when they are a small one (1% at N = 100,000).
         std::vector<T> recent = sorted_union(recent_, other.recent_);
-        // Both runs are disjoint from their own bulk, not from the other side's.
-        std::erase_if(recent, [&](const T& x) { return in(bulk, x); });
+        const std::size_t outputs = bulk_.size() + other.bulk_.size();
+        const auto search_steps = static_cast<std::size_t>(std::bit_width(outputs));
+        const bool mark = !recent.empty() && 4 * recent.size() * search_steps >= outputs;
+        std::vector<char> in_bulk(mark ? recent.size() + 1 : 0);  // a spare: "past the end"
+        std::vector<T> bulk = mark ? sorted_union(bulk_, other.bulk_, recent, in_bulk.data())
+                                   : sorted_union(bulk_, other.bulk_);
+        if (!mark) std::erase_if(recent, [&](const T& x) { return in(bulk, x); });
         bulk_ = std::move(bulk);
+        if (mark) {
+            std::size_t kept = 0;
+            for (std::size_t r = 0; r < recent.size(); ++r)
+                if (!in_bulk[r]) recent[kept++] = std::move(recent[r]);
+            recent.erase(recent.begin() + static_cast<std::ptrdiff_t>(kept), recent.end());
+        }
         recent_ = std::move(recent);
         if (recent_.size() > recent_limit()) compact();
     }
@@ -142,19 +158,59 @@ private:
     /// advances each side by a comparison result rather than a branch, because the
     /// interleaving of two replicas' elements is random and a branch on it mispredicts often.
     static std::vector<T> sorted_union(const std::vector<T>& a, const std::vector<T>& b) {
-        std::vector<T> out(a.size() + b.size());
+        return sorted_union<false>(a, b, a, nullptr);
+    }
+
+    /// The same, and for every element of sorted `probe` that the union holds, sets its mark in
+    /// `marks` (room for probe.size() + 1). A cursor follows the output through `probe`; with
+    /// few probes beside many outputs it rarely moves, so this costs a compare per output, not
+    /// a binary search per probe.
+    static std::vector<T> sorted_union(const std::vector<T>& a, const std::vector<T>& b, const std::vector<T>& probe,
+                                       char* marks) {
+        return sorted_union<true>(a, b, probe, marks);
+    }
+
+    template <bool Mark>
+    static std::vector<T> sorted_union(const std::vector<T>& av, const std::vector<T>& bv, const std::vector<T>& probe,
+                                       char* marks) {
+        std::vector<T> out(av.size() + bv.size());
+        // Local pointers and sizes: through the vectors the compiler must assume that each
+        // store to the output may change them, and reloads them every step.
+        const T* a = av.data();
+        const T* b = bv.data();
+        T* o = out.data();
+        const std::size_t n = av.size();
+        const std::size_t m = bv.size();
+        const T* p = probe.data();
+        const std::size_t np = probe.size();
+        std::size_t q = 0;  // the first probe not below the last output
+        const auto mark = [&](const T& y) {
+            if constexpr (Mark) {
+                while (q < np && p[q] < y) ++q;
+                const bool hit = q < np && p[q] == y;
+                marks[hit ? q : np] = 1;
+            }
+        };
         std::size_t i = 0;
         std::size_t j = 0;
         std::size_t k = 0;
-        while (i < a.size() && j < b.size()) {
+        while (i < n && j < m) {
             const bool take_a = !(b[j] < a[i]);
             const bool take_b = !(a[i] < b[j]);
-            out[k++] = take_a ? a[i] : b[j];
+            o[k] = take_a ? a[i] : b[j];
+            mark(o[k]);
+            ++k;
             i += take_a;
             j += take_b;
         }
-        for (; i < a.size(); ++i) out[k++] = a[i];
-        for (; j < b.size(); ++j) out[k++] = b[j];
+        for (; i < n; ++i, ++k) {
+            o[k] = a[i];
+            mark(o[k]);
+        }
+        for (; j < m; ++j, ++k) {
+            o[k] = b[j];
+            mark(o[k]);
+        }
         out.resize(k);
         return out;
     }

@@ -9,6 +9,7 @@
 #include <converge/error.hpp>
 #include <converge/replica_id.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -55,34 +56,39 @@ public:
 
     /// Where *this stands relative to `other`, in one linear pass.
     [[nodiscard]] causal_order compare(const vector_clock& other) const {
-        const auto& ak = entries_.keys();
-        const auto& av = entries_.values();
-        const auto& bk = other.entries_.keys();
-        const auto& bv = other.entries_.values();
+        const Replica* ak = entries_.keys().data();
+        const counter_type* av = entries_.values().data();
+        const Replica* bk = other.entries_.keys().data();
+        const counter_type* bv = other.entries_.values().data();
+        const std::size_t n = entries_.size();
+        const std::size_t m = other.entries_.size();
         bool less = false;     // some entry of *this is below other's
         bool greater = false;  // some entry of *this is above other's
+        // While both sides hold the same replicas (all the way, in a stable cluster), the
+        // counts alone; a branch on equal ids is predicted there, and ends at the first
+        // difference elsewhere.
         std::size_t i = 0;
-        std::size_t j = 0;
-        while (i < ak.size() && j < bk.size()) {
-            if (ak[i] < bk[j]) {
-                greater = true;  // other's entry is 0 there, ours is not
-                ++i;
-            } else if (bk[j] < ak[i]) {
-                less = true;
-                ++j;
-            } else {
-                less = less || av[i] < bv[j];
-                greater = greater || av[i] > bv[j];
-                ++i;
-                ++j;
-            }
+        const std::size_t common = std::min(n, m);
+        while (i < common && ak[i] == bk[i]) {
+            less |= av[i] < bv[i];
+            greater |= bv[i] < av[i];
+            ++i;
         }
-        greater = greater || i < ak.size();
-        less = less || j < bk.size();
-        if (less && greater) return causal_order::concurrent;
-        if (less) return causal_order::before;
-        if (greater) return causal_order::after;
-        return causal_order::equal;
+        std::size_t j = i;
+        // Each step compares the two entries at the heads, an absent one as 0, and advances each
+        // side by a comparison result rather than a branch: the interleaving of two clocks'
+        // replicas is unpredictable, and a branch on it mispredicts often.
+        while (i < n && j < m) {
+            const bool take_a = !(bk[j] < ak[i]);
+            const bool take_b = !(ak[i] < bk[j]);
+            const counter_type x = detail::keep_if(take_a, av[i]);
+            const counter_type y = detail::keep_if(take_b, bv[j]);
+            less |= x < y;
+            greater |= y < x;
+            i += take_a;
+            j += take_b;
+        }
+        return order_of(less || j < m, greater || i < n);
     }
 
     /// True when every event *this has seen, `other` has seen too.
@@ -108,6 +114,14 @@ public:
 
 private:
     friend struct wire<vector_clock>;
+
+    static causal_order order_of(bool less, bool greater) noexcept {
+        if (less && greater) return causal_order::concurrent;
+        if (less) return causal_order::before;
+        if (greater) return causal_order::after;
+        return causal_order::equal;
+    }
+
     detail::max_map<Replica, counter_type> entries_;
 };
 

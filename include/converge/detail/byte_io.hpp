@@ -59,19 +59,15 @@ public:
 
     /// A minimal-length LEB128 varint of at most 64 bits.
     std::uint64_t varint() {
-        const std::size_t start = pos_;
-        std::uint64_t value = 0;
-        for (unsigned shift = 0;; shift += 7) {
-            if (at_end()) fail(errc::truncated, start);
-            const auto b = std::to_integer<std::uint8_t>(in_[pos_++]);
-            // The tenth group holds bit 63 only; anything more (or a continuation) overflows.
-            if (shift == 63 && b > 1) fail(errc::varint_overflow, start);
-            value |= std::uint64_t{b & 0x7fu} << shift;
-            if ((b & 0x80u) == 0) {
-                if (b == 0 && shift != 0) fail(errc::varint_overlong, start);
-                return value;
+        // Most fields (small ids, counts, lengths) take one byte, which needs only the bounds check.
+        if (pos_ < in_.size()) {
+            const auto b = std::to_integer<std::uint8_t>(in_[pos_]);
+            if (b < 0x80) {
+                ++pos_;
+                return b;
             }
         }
+        return long_varint();
     }
 
     /// A count of items that each take at least `min_item_bytes`, checked against the caller's
@@ -94,6 +90,23 @@ public:
     }
 
 private:
+    /// varint() past a first byte with its continuation bit set, and every varint error.
+    std::uint64_t long_varint() {
+        const std::size_t start = pos_;
+        std::uint64_t value = 0;
+        for (unsigned shift = 0;; shift += 7) {
+            if (at_end()) fail(errc::truncated, start);
+            const auto b = std::to_integer<std::uint8_t>(in_[pos_++]);
+            // The tenth group holds bit 63 only; anything more (or a continuation) overflows.
+            if (shift == 63 && b > 1) fail(errc::varint_overflow, start);
+            value |= std::uint64_t{b & 0x7fu} << shift;
+            if ((b & 0x80u) == 0) {
+                if (b == 0 && shift != 0) fail(errc::varint_overlong, start);
+                return value;
+            }
+        }
+    }
+
     std::span<const std::byte> in_;
     const decode_limits* limits_;
     std::size_t pos_ = 0;

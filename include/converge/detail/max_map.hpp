@@ -5,10 +5,12 @@
 #include <converge/detail/byte_io.hpp>
 #include <converge/detail/lattice.hpp>
 #include <converge/detail/locate.hpp>
+#include <converge/detail/lower_bound.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -52,11 +54,19 @@ public:
     [[nodiscard]] V get(const K& k) const { return value_at(locate(k)); }
 
     /// Where `k` is, or would be inserted: what a mutator looks up once and then stores to.
-    /// A std::lower_bound, whose branches let the processor speculate the next probe's load.
-    /// A service looks up ids in many states (one per page), mostly out of cache, where that
-    /// beats a branch-free search by 2-3x (bench/delta_merge.bench.cpp); g_set's one large,
-    /// hot array is the opposite case (detail/lower_bound.hpp).
-    [[nodiscard]] slot locate(const K& k) const { return detail::locate(keys_, k); }
+    /// A service looks up ids in many states (one per page), mostly out of cache. A plain
+    /// branch-free search serialises those cache misses and ran 2-3x slower than
+    /// std::lower_bound, whose speculation overlaps them; a branch-free search that prefetches
+    /// both next probes overlaps them too, without std::lower_bound's mispredictions
+    /// (bench/delta_merge.bench.cpp). Scalar keys only: other keys keep std::lower_bound.
+    [[nodiscard]] slot locate(const K& k) const {
+        if constexpr (std::is_scalar_v<K>) {
+            const std::size_t i = lower_bound_index_prefetch(keys_.data(), keys_.size(), k);
+            return {i, i < keys_.size() && keys_[i] == k};
+        } else {
+            return detail::locate(keys_, k);
+        }
+    }
 
     /// The value at a located slot, or bottom when the key is absent.
     [[nodiscard]] V value_at(slot s) const { return s.found ? values_[s.index] : V{}; }
@@ -76,15 +86,17 @@ public:
     }
 
     void merge(const max_map& other) {
+        if (other.size() == 1) return join_at(other.keys_.front(), other.values_.front());  // an increment's delta
         if (other.empty() || &other == this) return;
         if (keys_ == other.keys_) {
             for (std::size_t i = 0; i < values_.size(); ++i)
                 values_[i] = join(values_[i], other.values_[i]);
-        } else if (other.size() <= small_merge_limit) {
+        } else if (other.size() <= small_merge_limit && lookups_cheaper(other.size())) {
             // A delta: a lookup and a store per entry, not a rebuild.
             for (std::size_t i = 0; i < other.size(); ++i) join_at(other.keys_[i], other.values_[i]);
         } else if (!(lookups_cheaper(other.size()) && join_existing(other))) {
-            merge_linear(other);
+            if constexpr (merges_in_place) merge_in_place(other);
+            else merge_linear(other);
         }
     }
 
@@ -133,11 +145,26 @@ public:
 private:
     static constexpr std::size_t small_merge_limit = 8;
 
+    /// Keys and values whose copies and moves cannot throw (integer ids, counts) are merged into
+    /// the state's own capacity: once a state has grown, merging into it allocates nothing.
+    /// Other keys (strings) are merged into new arrays, which keeps the strong guarantee.
+    static constexpr bool merges_in_place =
+        std::is_nothrow_copy_assignable_v<K> && std::is_nothrow_move_constructible_v<K> &&
+        std::is_nothrow_copy_assignable_v<V> && std::is_nothrow_move_constructible_v<V> &&
+        std::is_nothrow_default_constructible_v<K> && std::is_nothrow_default_constructible_v<V>;
+
+    /// Room for `n` more entries in both arrays, growing geometrically like push_back (an exact
+    /// reserve would reallocate on every insert). Strong guarantee: on an exception nothing changed.
+    void reserve_more(std::size_t n) {
+        const auto grown = [&](std::size_t capacity) { return std::max(keys_.size() + n, 2 * capacity); };
+        if (keys_.capacity() < keys_.size() + n) keys_.reserve(grown(keys_.capacity()));
+        if (values_.capacity() < values_.size() + n) values_.reserve(grown(values_.capacity()));
+    }
+
     /// A new key at index `i`. Strong guarantee: on an exception nothing changed.
     void insert_at(std::size_t i, const K& k, const V& v) {
         // Reserve both first so that neither insert below can reallocate and throw halfway.
-        keys_.reserve(keys_.size() + 1);
-        values_.reserve(values_.size() + 1);
+        reserve_more(1);
         keys_.insert(keys_.begin() + static_cast<std::ptrdiff_t>(i), k);
         values_.insert(values_.begin() + static_cast<std::ptrdiff_t>(i), v);
     }
@@ -201,6 +228,51 @@ private:
         values.resize(out);
         keys_ = std::move(keys);
         values_ = std::move(values);
+    }
+
+    /// merge_linear's pass run backwards inside *this, for keys and values that copy without
+    /// throwing: both arrays grow to n + m, the pass writes from the top down (the write index
+    /// never falls below the read index of *this, so no unread entry is overwritten), and the
+    /// result is moved down over the gap that shared keys left.
+    void merge_in_place(const max_map& other) {
+        const std::size_t n = keys_.size();
+        const std::size_t m = other.keys_.size();
+        reserve_more(m);  // the only step that can throw; it changes no entry
+        keys_.resize(n + m);
+        values_.resize(n + m);
+        K* ka = keys_.data();
+        V* va = values_.data();
+        const K* kb = other.keys_.data();
+        const V* vb = other.values_.data();
+        std::size_t i = n;
+        std::size_t j = m;
+        std::size_t out = n + m;
+        while (i > 0 && j > 0) {
+            const K& x = ka[i - 1];
+            const K& y = kb[j - 1];
+            const bool take_a = !(x < y);
+            const bool take_b = !(y < x);
+            const K key = take_a ? x : y;
+            const V value = join(keep_if(take_a, va[i - 1]), keep_if(take_b, vb[j - 1]));
+            --out;
+            ka[out] = key;
+            va[out] = value;
+            i -= take_a;
+            j -= take_b;
+        }
+        for (; j > 0; --j, --out) {
+            ka[out - 1] = kb[j - 1];
+            va[out - 1] = vb[j - 1];
+        }
+        // The rest of *this, [0, i), is below its place by the number of shared keys; moving
+        // it up would be as costly as moving the merged run down, which also closes the gap.
+        if (out != i) {
+            std::move(ka + out, ka + n + m, ka + i);
+            std::move(va + out, va + n + m, va + i);
+        }
+        const std::size_t size = i + (n + m - out);
+        keys_.resize(size);
+        values_.resize(size);
     }
 
     std::vector<K> keys_;
