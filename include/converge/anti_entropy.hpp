@@ -90,6 +90,27 @@ public:
     /// A peer is (re)connected: the next message to it carries the full state.
     void connect(const Peer& p) { peers_[p].needs_full = true; }
 
+    /// `p` is alive and its messages reach here, as the caller knows from elsewhere (a frame of
+    /// another channel on the same link, a transport heartbeat): it counts as heard, as if a
+    /// message had come. A caller that leaves out repeated messages must say so, or an idle
+    /// link would look cut after `hear_window` messages.
+    ///
+    /// Example:
+    /// ```
+    /// converge::anti_entropy<converge::g_counter<std::uint32_t>, int> a(1), b(2);
+    /// a.connect(2); a.connect(3); b.connect(1);
+    /// a.receive(2, b.message_for(1));  // a hears b's run, epoch 2
+    /// for (std::uint32_t i = 0; i < a.hear_window; ++i) {
+    ///     (void)a.message_for(2);      // b's answers repeat, and the caller leaves them out...
+    ///     a.heard(2);                  // ...but b's link is known to be alive
+    /// }
+    /// assert(a.message_for(3).report.size() == 1);  // a still tells 3 that it hears b
+    /// ```
+    void heard(const Peer& p) {
+        const auto i = peers_.find(p);
+        if (i != peers_.end()) i->second.sends_since_heard = 0;
+    }
+
     /// A peer is gone: it no longer holds back the trimming of the log.
     void disconnect(const Peer& p) {
         peers_.erase(p);

@@ -36,6 +36,9 @@ public:
     virtual void peer_up(peer_id peer) = 0;
     /// The link to `peer` is down: it no longer holds back what the owner may forget.
     virtual void peer_down(peer_id peer) = 0;
+    /// A frame of another channel came from `peer`: the link carries its messages, even while
+    /// this channel's repeated messages are left out (see repeat_filter).
+    virtual void heard(peer_id /*peer*/) {}
 
     /// What survives a restart, encoded; restored (before replication starts) by `restore`.
     [[nodiscard]] virtual std::vector<std::byte> snapshot() const = 0;

@@ -43,6 +43,10 @@ result<void> replicator::deliver(peer_id from, std::uint8_t channel_id, std::spa
                                              " rejected: " + merged.error().message);
     }
     ++delivered_;
+    // The repeat filter leaves out a channel's unchanged messages, so a channel's sync would
+    // take an idle link for a cut one; any frame shows the link carries what the peer sends.
+    for (const channel& other : channels_)
+        if (&other != c) other.owner->heard(from);
     return {};
 }
 

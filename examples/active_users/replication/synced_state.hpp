@@ -78,6 +78,11 @@ public:
         sync_.disconnect(peer);
     }
 
+    void heard(peer_id peer) override {
+        std::lock_guard lock(guard_);
+        sync_.heard(peer);
+    }
+
     std::vector<std::byte> snapshot() const override {
         std::lock_guard lock(guard_);
         return converge::encode(sync_.state());
