@@ -142,7 +142,7 @@ public:
                 // The peer hears this change's maker, who sends it there itself; hold it until
                 // the peer's report confirms it.
                 if (!confirmed(st, e.origin_epoch, e.origin_seq))
-                    st.held.try_emplace(e.seq, e.origin_epoch, e.origin_seq);
+                    st.held.try_emplace(e.seq, held_change{e.origin_epoch, e.origin_seq});
                 continue;
             }
             (e.kind == entry_kind::local ? m.payload : m.relayed).merge(e.delta);
