@@ -323,9 +323,13 @@ void fill(converge::sync_message<State>& m, int which) {
         m.to = 3;
         m.ack_epoch = 4;
         m.ack = 5;
-        // the extension: something relayed and a partial report
+        // the extension: something relayed and a report with a dropped peer
+        m.report_version = 9;
         fill(m.relayed, 1);
+        m.has_report = true;
         m.report = {{6, 7}, {std::numeric_limits<std::uint64_t>::max(), 8}};
+        m.dropped = {{10, 11}};
+        m.awaiting_report = true;
     }
     if (which == 2) {
         m.epoch = 300;
@@ -340,7 +344,8 @@ void fill(converge::sync_message<State>& m, int which) {
         m.to = std::numeric_limits<std::uint64_t>::max();
         m.ack_epoch = std::numeric_limits<std::uint64_t>::max();
         m.ack = std::numeric_limits<std::uint64_t>::max();
-        m.report_complete = true;
+        m.report_version = std::numeric_limits<std::uint64_t>::max();
+        m.has_report = true;  // an empty report
     }
 }
 

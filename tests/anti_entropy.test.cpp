@@ -481,9 +481,9 @@ TEST_CASE("in a full mesh nothing is relayed: each change crosses each link once
     // Each change (one entry) went to each of the n - 1 peers once, and no further.
     CHECK(m.payload_entries == std::uint64_t{rounds} * n * (n - 1));
     CHECK(m.relayed_entries == 0);
-    // The changes each replica held back until a report confirmed them go once reports come:
-    // every complete_report_every-th message while a peer awaits one.
-    for (std::uint32_t q = 0; q < replica::complete_report_every + 2; ++q) m.round();
+    // The changes each replica skipped for a peer that hears their maker are let go after
+    // hold_for messages to it.
+    for (std::uint32_t q = 0; q < replica::hold_for + 2; ++q) m.round();
     for (int i = 0; i < n; ++i) CHECK(m.at(i).log_size() == 0);
 }
 

@@ -197,8 +197,10 @@ sm_gc doc_sync_message_report() {
     m.ack = 4;
     m.payload.increment(1, 2);
     m.relayed.increment(3, 1);
-    m.report_complete = true;
+    m.report_version = 2;
+    m.has_report = true;
     m.report = {{11, 6}, {12, 2}};
+    m.dropped = {{13, 4}};
     return m;
 }
 
@@ -275,7 +277,8 @@ std::vector<wire_example> wire_examples() {
         make_example("retirable_counter_map_str", "c7 01 06 01 07 01 04 68 6f 6d 65 02 01 03 00 02 00 01",
                      doc_retirable_counter_map()),
         make_example("sync_message_g_counter", "c7 01 07 02 ac 02 02 05 00 09 04 01 01 05", doc_sync_message()),
-        make_example("sync_message_report", "c7 01 07 02 ac 02 05 07 02 09 04 01 01 02 01 03 01 01 02 0b 06 0c 02",
+        make_example("sync_message_report",
+                     "c7 01 07 02 ac 02 05 07 0a 09 04 02 01 01 02 01 03 01 01 02 0b 06 0c 02 01 0d 04",
                      doc_sync_message_report()),
         make_example("broadcast_interval_g_counter", "c7 01 0c 00 02 01 ac 02 02 05 01 01 05",
                      doc_broadcast_interval()),
@@ -794,22 +797,34 @@ TEST_CASE("a sync_message with to < from, bad flags or a payload of another type
     // tag, epoch 1, from 5, to 3
     CHECK(rejection<sm_gc>("c7 01 07 02 01 05 03 00 00 00 00") == decode_error{errc::value_out_of_range, 6});
     CHECK(accepted<sm_gc>("c7 01 07 02 01 03 03 00 00 00 00").to == 3);
-    // flags 8: only bit 0 (full state), bit 1 (extension) and bit 2 (awaiting a report) exist
-    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 08 00 00 00") == decode_error{errc::value_out_of_range, 7});
+    // flags 16: only bit 0 (full state), bit 1 (extension), bit 2 (awaiting a report) and bit 3
+    // (a report version) exist
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 10 00 00 00") == decode_error{errc::value_out_of_range, 7});
     CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 04 00 00 00").awaiting_report);
+    // bit 3: a version follows the ack, and it is not 0 (0 is written by leaving it out)
+    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 08 00 00 03 00").report_version == 3);
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 08 00 00 00 00") == decode_error{errc::not_canonical, 10});
     // bit 1 promises an extension: it must be there, say something, and be well formed
     CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00") == decode_error{errc::truncated, 11});
-    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00 00") == decode_error{errc::not_canonical, 7});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00") == decode_error{errc::not_canonical, 7});
     CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 03 00 00 00 01 01 01 00 00") ==
           decode_error{errc::value_out_of_range, 11});
     CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 02 00") == decode_error{errc::value_out_of_range, 12});
-    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 01 02 05 01 03 01") ==
-          decode_error{errc::not_canonical, 16});
-    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00 05 01 02") ==
-          decode_error{errc::length_exceeds_input, 13});
-    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 01 00").report_complete);
-    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 00 01 05 01").report ==
-          std::vector<heard_peer>{{5, 1}});
+    // a report needs a version
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 02 00 00 00 00 01 00 00") ==
+          decode_error{errc::value_out_of_range, 12});
+    // with version 1 (flags 0a): the report's epochs rise, counts fit the input, dropped peers
+    // are not also heard
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 0a 00 00 01 00 00 01 02 05 01 03 01 00") ==
+          decode_error{errc::not_canonical, 17});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 0a 00 00 01 00 00 01 05 01 02") ==
+          decode_error{errc::length_exceeds_input, 14});
+    CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 0a 00 00 01 00 00 01 01 05 01 01 05 02") ==
+          decode_error{errc::not_canonical, 17});
+    CHECK(accepted<sm_gc>("c7 01 07 02 01 00 01 0a 00 00 01 00 00 01 00 00").has_report);
+    const sm_gc with_report = accepted<sm_gc>("c7 01 07 02 01 00 01 0a 00 00 01 00 00 01 01 05 01 01 06 02");
+    CHECK(with_report.report == std::vector<heard_peer>{{5, 1}});
+    CHECK(with_report.dropped == std::vector<heard_peer>{{6, 2}});
     CHECK(rejection<sm_gc>("c7 01 07 02 01 00 01 80 00 00 00") == decode_error{errc::value_out_of_range, 7});
     // a full state covers (0, to]: from 1 is rejected at the flags
     CHECK(rejection<sm_gc>("c7 01 07 02 01 01 02 01 00 00 00") == decode_error{errc::value_out_of_range, 7});

@@ -189,14 +189,17 @@ TEST_CASE("a sync_message formats every field, the payload in its own format", "
           "{epoch: 7, from: 0, to: 3, full_state: true, ack_epoch: 9, ack: 2, payload: {1: 3}}");
     m.full_state = false;
     m.relayed.increment(4, 1);
-    m.report = {{11, 6}, {12, 2}};
     CHECK(fmt::format("{}", m) == "{epoch: 7, from: 0, to: 3, full_state: false, ack_epoch: 9, ack: 2, payload: {1: 3}, "
-                                  "relayed: {4: 1}, report (changes): {11: 6, 12: 2}}");
+                                  "relayed: {4: 1}}");
     m.relayed = {};
-    m.report.clear();
-    m.report_complete = true;
+    m.report_version = 2;
+    m.has_report = true;
+    m.report = {{11, 6}, {12, 2}};
+    m.dropped = {{13, 4}};
+    m.awaiting_report = true;
     CHECK(fmt::format("{}", m) == "{epoch: 7, from: 0, to: 3, full_state: false, ack_epoch: 9, ack: 2, payload: {1: 3}, "
-                                  "relayed: {}, report (complete): {}}");
+                                  "report_version: 2, relayed: {}, report: {11: 6, 12: 2}, dropped: {13: 4}, "
+                                  "awaiting_report}");
 }
 
 TEST_CASE("a max_register formats as its value, or (empty) when never written", "[fmt][max_register]") {

@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace converge {
@@ -28,16 +29,17 @@ namespace converge {
 /// merge as no-ops.
 ///
 /// Relaying is what keeps replicas converging when some links are down, and what made a full
-/// mesh cost N² link crossings per change. So a message also reports whom its sender hears
-/// (the epochs of the peers it got a message from lately, and how far it has merged each), and
-/// a change that peer `q` made itself is not relayed to a peer that reports hearing `q`: `q`
-/// sends its own changes to everyone it is linked to until they are acknowledged. Such a
-/// skipped change stays in the log until the peer's report shows it merged it from `q`; if the
-/// peer stops hearing `q` first, the change is logged again for that peer alone. A message
-/// says when its sender holds changes back from the recipient, and only then does the
-/// recipient report its progress, every 8th message; the set it hears is reported when it
-/// changes. So an idle link carries no report. In a full mesh each change crosses each link once; in a partial
-/// mesh it crosses each link at most once each way.
+/// mesh cost N² link crossings per change. So a message also carries a version of its sender's
+/// report of whom it hears (the epochs of the peers it got a message from lately, and how far
+/// it has merged each); the report itself goes only when it changes, or when the recipient,
+/// seeing a version it lacks, asks for it. A change that peer `q` made itself is not relayed
+/// to a peer that reports hearing `q`: `q` sends its own changes to everyone it is linked to
+/// until they are acknowledged. The skipped change is held for `hold_for` messages; if the peer
+/// reports that it stopped hearing `q` in that time, the change is logged again for that peer
+/// alone. Past that, a report that shows the peer stopped hearing `q` short of the change, or a
+/// peer that has not been heard for `hear_window` messages, gets the full state. So each
+/// change crosses each link of a full mesh once, and the only per-message overhead is the
+/// report's version: the cost of a change does not grow with the number of links.
 ///
 /// Example:
 /// ```
@@ -56,9 +58,10 @@ public:
 
     /// A peer counts as heard while fewer than this many messages went to it since its last one.
     static constexpr std::uint32_t hear_window = 8;
-    /// While a peer awaits reports, every this many messages to it carries one (also in case
-    /// the report that said the set changed was lost). Fewer reports cost the peer a longer log.
-    static constexpr std::uint32_t complete_report_every = 8;
+    /// A change skipped for a peer that hears its maker stays in the log for this many
+    /// messages to that peer: long enough for the peer to notice, and report, that the maker
+    /// went silent (`hear_window` messages) while the change is still at hand to send again.
+    static constexpr std::uint32_t hold_for = 2 * hear_window;
 
     /// `epoch` must differ between runs of the same replica (a random 64-bit number will do).
     explicit anti_entropy(std::uint64_t epoch, State initial = {}, std::size_t max_log = 1024)
@@ -113,7 +116,14 @@ public:
 
     /// A peer is gone: it no longer holds back the trimming of the log.
     void disconnect(const Peer& p) {
-        peers_.erase(p);
+        const auto i = peers_.find(p);
+        if (i == peers_.end()) return;
+        // Reports to the others say how far this replica got with that peer's run.
+        if (i->second.their_epoch != 0) {
+            if (departed_.size() >= max_departed) departed_.erase(departed_.begin());
+            departed_[i->second.their_epoch] = i->second.received;
+        }
+        peers_.erase(i);
         trim();
     }
 
@@ -123,12 +133,18 @@ public:
     [[nodiscard]] message message_for(const Peer& p) {
         peer& st = peers_[p];
         if (st.sends_since_heard < hear_window) ++st.sends_since_heard;
+        // A peer not heard lately may have reported a change of whom it hears that never came:
+        // what was skipped for it goes after all.
+        const bool report_current = st.sends_since_heard < hear_window;
+        if (!report_current) forget_report(p, st);
         message m;
         m.epoch = epoch_;
         m.to = seq_;
         m.ack_epoch = st.their_epoch;
         m.ack = st.received;
         write_report(p, st, m);
+        m.awaiting_report = std::exchange(st.wants_report, false);
+        ++st.sent;
         if (st.needs_full || st.acked < log_floor_) {
             m.full_state = true;
             m.payload = state_;
@@ -138,16 +154,15 @@ public:
         m.from = st.acked;
         for (const entry& e : log_) {
             if (e.seq <= st.acked || e.origin == p || (e.target && *e.target != p)) continue;
-            if (e.kind == entry_kind::peers_own && st.hears.contains(e.origin_epoch)) {
-                // The peer hears this change's maker, who sends it there itself; hold it until
-                // the peer's report confirms it.
+            if (e.kind == entry_kind::peers_own && report_current && st.hears.contains(e.origin_epoch)) {
+                // The peer hears this change's maker, who sends it there itself.
                 if (!confirmed(st, e.origin_epoch, e.origin_seq))
-                    st.held.try_emplace(e.seq, held_change{e.origin_epoch, e.origin_seq});
+                    st.held.try_emplace(e.seq, held_change{e.origin_epoch, e.origin_seq, st.sent});
                 continue;
             }
             (e.kind == entry_kind::local ? m.payload : m.relayed).merge(e.delta);
         }
-        m.awaiting_report = !st.held.empty();
+        release_held(st);
         return m;
     }
 
@@ -171,6 +186,9 @@ public:
             // The full state it is owed covers whatever was held back from it.
             st.hears.clear();
             st.held.clear();
+            st.released.clear();
+            st.report_applied = 0;
+            st.wants_report = false;
             st.reported.clear();  // the new run is told whom we hear afresh
             st.reported_once = false;
             // What came from the old run is no longer held by the peer: send it back like the rest.
@@ -178,8 +196,16 @@ public:
                 if (e.origin == from) e.origin.reset();
         }
         if (m.ack_epoch == epoch_ && m.ack > st.acked) st.acked = std::min(m.ack, seq_);
-        st.awaits_report = m.awaiting_report;
-        read_report(from, st, m);
+        if (m.awaiting_report) st.report_requested = true;
+        if (m.has_report) {
+            // A late message's report is older than the one applied: it is left out.
+            if (m.report_version >= st.report_applied) {
+                read_report(from, st, m);
+                st.report_applied = m.report_version;
+            }
+        } else if (m.report_version > st.report_applied) {
+            st.wants_report = true;  // the report of that version was lost: ask for it again
+        }
         trim();
         const entry_kind payload_kind = m.full_state ? entry_kind::relayed : entry_kind::peers_own;
         State news = learn(came_from(from, payload_kind, m.epoch, m.to), m.payload);
@@ -222,60 +248,93 @@ private:
     struct held_change {
         std::uint64_t origin_epoch;
         std::uint64_t origin_seq;
+        std::uint64_t skipped_at;  ///< the peer's `sent` when it was first skipped
     };
     struct peer {
         std::uint64_t their_epoch = 0;
         std::uint64_t received = 0;  ///< their seqs merged here without a gap
-        std::uint64_t acked = 0;     ///< our seqs they hold without a gap (or held below)
+        std::uint64_t acked = 0;     ///< our seqs they hold without a gap (or skipped below)
         bool needs_full = true;
         std::uint32_t sends_since_heard = hear_window;
-        std::uint32_t reports_since_complete = 0;
-        bool awaits_report = false;  ///< its last message said it holds changes back from us
+        std::uint64_t sent = 0;                               ///< messages made for it
         std::map<std::uint64_t, std::uint64_t> received_in;  ///< `received` of its other runs
-        std::map<std::uint64_t, std::uint64_t> hears;        ///< its report: epoch -> received
-        std::vector<heard_peer> reported;                     ///< our report as last sent to it
+        // What it reported: whom it hears (epoch -> received), the version of that report,
+        // and whether we must ask for the current one.
+        std::map<std::uint64_t, std::uint64_t> hears;
+        std::uint64_t report_applied = 0;
+        bool wants_report = false;
+        // What we report to it: the set as last sent, its version, whether it asked for it.
+        std::vector<heard_peer> reported;
+        std::uint64_t report_version = 0;
         bool reported_once = false;
-        std::map<std::uint64_t, held_change> held;            ///< our seqs skipped, unconfirmed
+        bool report_requested = false;
+        std::map<std::uint64_t, held_change> held;      ///< our seqs skipped for it, still in the log
+        std::map<std::uint64_t, std::uint64_t> released;  ///< maker's epoch -> highest skipped seq let go unconfirmed
     };
+
+    /// How many peers that left this replica's links are remembered, for reports.
+    static constexpr std::size_t max_departed = 64;
 
     static bool confirmed(const peer& st, std::uint64_t epoch, std::uint64_t seq) {
         const auto h = st.hears.find(epoch);
         return h != st.hears.end() && h->second >= seq;
     }
 
-    /// Whom this replica hears, for `p`: when the set changed since the last report to `p`,
-    /// and every `complete_report_every` messages while `p` awaits reports; otherwise nothing,
-    /// so an idle link carries no report. Reports are always complete: under traffic in a full
-    /// mesh nearly every entry moves between two reports anyway.
-    void write_report(const Peer& p, peer& st, message& m) const {
+    /// How far this replica has merged the run `epoch` of a peer, if it knows.
+    std::optional<std::uint64_t> received_of(std::uint64_t epoch) const {
+        for (const auto& [q, qs] : peers_)
+            if (qs.their_epoch == epoch) return qs.received;
+        const auto d = departed_.find(epoch);
+        if (d != departed_.end()) return d->second;
+        return std::nullopt;
+    }
+
+    /// Whom this replica hears, for `p`. Every message carries the version of that set; the
+    /// set itself goes when it changed since the last report to `p` or when `p` asked for it,
+    /// with how far this replica got with each peer it stopped hearing since.
+    void write_report(const Peer& p, peer& st, message& m) {
         std::vector<heard_peer> now;
         for (const auto& [q, qs] : peers_)
             if (!(q == p) && qs.their_epoch != 0 && qs.sends_since_heard < hear_window)
                 now.push_back({qs.their_epoch, qs.received});
         std::sort(now.begin(), now.end(), [](const heard_peer& a, const heard_peer& b) { return a.epoch < b.epoch; });
-        const bool same_set = st.reported_once &&
-                              std::equal(now.begin(), now.end(), st.reported.begin(), st.reported.end(),
-                                         [](const heard_peer& a, const heard_peer& b) { return a.epoch == b.epoch; });
-        if (same_set && !(st.awaits_report && ++st.reports_since_complete >= complete_report_every)) return;
-        m.report_complete = true;
+        const auto same_epoch = [](const heard_peer& a, const heard_peer& b) { return a.epoch == b.epoch; };
+        const bool changed = !st.reported_once ||
+                             !std::equal(now.begin(), now.end(), st.reported.begin(), st.reported.end(), same_epoch);
+        if (changed) ++st.report_version;
+        m.report_version = st.report_version;
+        if (!changed && !st.report_requested) return;
+        m.has_report = true;
+        for (const heard_peer& h : st.reported) {
+            if (std::binary_search(now.begin(), now.end(), h, [](const heard_peer& a, const heard_peer& b) {
+                    return a.epoch < b.epoch;
+                }))
+                continue;
+            if (const auto received = received_of(h.epoch)) m.dropped.push_back({h.epoch, *received});
+        }
         m.report = now;
-        st.reports_since_complete = 0;
         st.reported = std::move(now);
         st.reported_once = true;
+        st.report_requested = false;
     }
 
-    /// Records `from`'s report: drops the held changes it confirms, and logs again, for it
-    /// alone, those whose maker it no longer hears.
+    /// Records `from`'s report: drops the skipped changes it confirms; logs again, for it
+    /// alone, those whose maker it stopped hearing short of them; and owes it the full state
+    /// when such a change was already let go.
     void read_report(const Peer& from, peer& st, const message& m) {
-        if (m.report_complete) st.hears.clear();
-        for (const heard_peer& h : m.report) {
-            std::uint64_t& received = st.hears[h.epoch];
-            received = std::max(received, h.received);
-        }
+        st.hears.clear();
+        for (const heard_peer& h : m.report) st.hears[h.epoch] = h.received;
+        const auto got = [&](std::uint64_t epoch) -> std::optional<std::uint64_t> {
+            if (const auto h = st.hears.find(epoch); h != st.hears.end()) return h->second;
+            for (const heard_peer& d : m.dropped)
+                if (d.epoch == epoch) return d.received;
+            return std::nullopt;
+        };
         State again;
         for (auto it = st.held.begin(); it != st.held.end();) {
             const auto& [seq, change] = *it;
-            if (confirmed(st, change.origin_epoch, change.origin_seq)) {
+            const auto received = got(change.origin_epoch);
+            if (received && *received >= change.origin_seq) {
                 it = st.held.erase(it);
             } else if (!st.hears.contains(change.origin_epoch)) {
                 again.merge(log_[seq - log_.front().seq].delta);
@@ -284,7 +343,43 @@ private:
                 ++it;
             }
         }
+        for (auto it = st.released.begin(); it != st.released.end();) {
+            const auto received = got(it->first);
+            if (received && *received >= it->second) {
+                it = st.released.erase(it);
+            } else if (!st.hears.contains(it->first)) {
+                st.needs_full = true;
+                it = st.released.erase(it);
+            } else {
+                ++it;
+            }
+        }
         if (!again.empty()) push(again_for(from), std::move(again));
+    }
+
+    /// Lets go of the changes skipped for a peer `hold_for` messages ago, remembering how far.
+    void release_held(peer& st) {
+        bool any = false;
+        for (auto it = st.held.begin(); it != st.held.end() && st.sent - it->second.skipped_at >= hold_for;) {
+            std::uint64_t& highest = st.released[it->second.origin_epoch];
+            highest = std::max(highest, it->second.origin_seq);
+            it = st.held.erase(it);
+            any = true;
+        }
+        if (any) trim();
+    }
+
+    /// `p` has not been heard lately: whatever its report said is out of date. What was held
+    /// for it is logged again for it, and if anything was let go, it gets the full state.
+    void forget_report(const Peer& p, peer& st) {
+        if (!st.released.empty()) st.needs_full = true;
+        st.released.clear();
+        State again;
+        for (const auto& [seq, change] : st.held) again.merge(log_[seq - log_.front().seq].delta);
+        st.held.clear();
+        st.hears.clear();
+        st.report_applied = 0;  // its next message makes us ask for its report afresh
+        if (!again.empty()) push(again_for(p), std::move(again));
     }
 
     State learn(const origin_info& info, const State& incoming) {
@@ -333,6 +428,7 @@ private:
     std::uint64_t log_floor_ = 0;  ///< the log holds every entry after this seq
     std::deque<entry> log_;
     std::map<Peer, peer> peers_;
+    std::map<std::uint64_t, std::uint64_t> departed_;  ///< epoch -> received of peers disconnected
 };
 
 }  // namespace converge

@@ -201,13 +201,22 @@ struct fmt::formatter<converge::sync_message<State>> : converge::detail::plain_f
         auto out = fmt::format_to(ctx.out(),
                                   "{{epoch: {}, from: {}, to: {}, full_state: {}, ack_epoch: {}, ack: {}, payload: {}",
                                   m.epoch, m.from, m.to, m.full_state, m.ack_epoch, m.ack, m.payload);
+        if (m.report_version != 0) out = fmt::format_to(out, ", report_version: {}", m.report_version);
         // The extension, only when the encoding carries one, so that the common message stays short.
-        if (!m.relayed.empty() || m.report_complete || !m.report.empty()) {
-            out = fmt::format_to(out, ", relayed: {}, report ({}): {{", m.relayed,
-                                 m.report_complete ? "complete" : "changes");
-            for (std::size_t i = 0; i < m.report.size(); ++i)
-                out = fmt::format_to(out, "{}{}: {}", i == 0 ? "" : ", ", m.report[i].epoch, m.report[i].received);
-            out = fmt::format_to(out, "}}");
+        if (!m.relayed.empty() || m.has_report) out = fmt::format_to(out, ", relayed: {}", m.relayed);
+        if (m.has_report) {
+            const auto list = [](auto o, const std::vector<converge::heard_peer>& peers) {
+                o = fmt::format_to(o, "{{");
+                for (std::size_t i = 0; i < peers.size(); ++i)
+                    o = fmt::format_to(o, "{}{}: {}", i == 0 ? "" : ", ", peers[i].epoch, peers[i].received);
+                return fmt::format_to(o, "}}");
+            };
+            out = fmt::format_to(out, ", report: ");
+            out = list(out, m.report);
+            if (!m.dropped.empty()) {
+                out = fmt::format_to(out, ", dropped: ");
+                out = list(out, m.dropped);
+            }
         }
         if (m.awaiting_report) out = fmt::format_to(out, ", awaiting_report");
         return fmt::format_to(out, "}}");

@@ -38,7 +38,7 @@ namespace converge_sim {
 /// 2. the faults stop (no loss, no partitions, no restarts; delays, reordering and duplicates
 ///    go on) and the network drains;
 /// 3. quiet rounds: every replica sends every linked peer its message, then the network drains;
-///    replicas + 4 rounds, plus the rounds a held-back change waits for a report;
+///    replicas + 4 rounds, plus the rounds a skipped change is held for a peer;
 /// 4. every replica must hold the same state, equal to one object that saw every operation and
 ///    to the truth; then two more rounds must carry only empty, non-full payloads that tell
 ///    nobody anything, and leave every log empty: the protocol has gone quiet.
@@ -94,9 +94,9 @@ public:
             }
             faulty_phase();
             stop_faults();
-            // Enough rounds for a change to cross the cluster, and for every change held back
-            // from a peer to be confirmed by one of its reports (or logged again for it).
-            for (std::size_t r = 0; r < nodes_.size() + 4 + node::complete_report_every; ++r) round();
+            // Enough rounds for a change to cross the cluster, and for every change skipped for a
+            // peer to be let go (or logged again for it).
+            for (std::size_t r = 0; r < nodes_.size() + 4 + node::hold_for; ++r) round();
             check_converged();
             check_quiet();
         } catch (const check_failed& f) {
