@@ -522,6 +522,57 @@ TEST_CASE("a change held back because the peer hears its maker is sent after all
     CHECK(m.at(1).log_size() == 0);  // 2 acknowledged the change logged again for it
 }
 
+TEST_CASE("a report that was lost is asked for, and the next message carries it", "[anti_entropy][report]") {
+    mesh m(3, true);
+    for (int w = 0; w < 3; ++w) m.round();
+    // 2 stops hearing 1 (1's messages to it are lost for a window), so its report to 0 changes;
+    // that message is lost too.
+    for (std::uint32_t k = 0; k < replica::hear_window; ++k)
+        m.round([](int from, int to) { return (from == 1 && to == 2) || (from == 2 && to == 0); });
+    message from_2 = m.at(2).message_for(0);
+    CHECK_FALSE(from_2.has_report);  // the report went out in a lost message
+    const std::uint64_t version = from_2.report_version;
+    m.at(0).receive(2, from_2);
+    const message ask = m.at(0).message_for(2);
+    CHECK(ask.awaiting_report);  // 0 saw a version it lacks
+    m.at(2).receive(0, ask);
+    from_2 = m.at(2).message_for(0);
+    CHECK(from_2.has_report);
+    CHECK(from_2.report_version == version);
+    CHECK(from_2.report.empty());  // 2 hears nobody but 0, and does not report 0 to 0
+    REQUIRE(from_2.dropped.size() == 1);
+    CHECK(from_2.dropped[0].epoch == 101);
+    m.at(0).receive(2, from_2);
+    CHECK_FALSE(m.at(0).message_for(2).awaiting_report);
+}
+
+TEST_CASE("a peer that reports it stopped hearing a maker after its skipped change was let go gets the full state",
+          "[anti_entropy][relay][one_way]") {
+    mesh m(3, true);
+    for (int w = 0; w < 3; ++w) m.round();
+    // 0's messages to 2 are lost, yet 2 is told 0's link is alive (say a transport's
+    // heartbeat still arrives): 2 keeps reporting 0 as heard while it lacks 0's change, and 1
+    // lets the change go after hold_for messages.
+    const auto cut = [](int from, int to) { return from == 0 && to == 2; };
+    m.at(0).update(add(0, 5));
+    for (std::uint32_t k = 0; k < replica::hold_for + 2; ++k) {
+        m.round(cut);
+        m.at(2).heard(0);
+    }
+    CHECK(m.at(1).state().value() == 5);
+    CHECK(m.at(2).state().value() == 0);
+    // Once 2 stops hearing 0, its report says so, short of the change: 1 sends the full state.
+    bool full_from_1 = false;
+    for (std::uint32_t k = 0; k < 2 * replica::hear_window && m.at(2).state().value() == 0; ++k) {
+        const message to_2 = m.at(1).message_for(2);
+        full_from_1 = full_from_1 || to_2.full_state;
+        m.at(2).receive(1, to_2);
+        m.round(cut);
+    }
+    CHECK(m.at(2).state().value() == 5);
+    CHECK(full_from_1);
+}
+
 TEST_CASE("a held change whose log entry must be trimmed is logged again for the peer that lacks it",
           "[anti_entropy][relay][trim]") {
     // max_log 1: every new entry pushes the held one out.

@@ -280,24 +280,21 @@ private:
         return h != st.hears.end() && h->second >= seq;
     }
 
-    /// How far this replica has merged the run `epoch` of a peer, if it knows.
-    std::optional<std::uint64_t> received_of(std::uint64_t epoch) const {
-        for (const auto& [q, qs] : peers_)
-            if (qs.their_epoch == epoch) return qs.received;
-        const auto d = departed_.find(epoch);
-        if (d != departed_.end()) return d->second;
-        return std::nullopt;
-    }
-
     /// Whom this replica hears, for `p`. Every message carries the version of that set; the
     /// set itself goes when it changed since the last report to `p` or when `p` asked for it,
-    /// with how far this replica got with each peer it stopped hearing since.
+    /// with every other run of a peer this replica knows of and how far it got with each (the
+    /// runs it stopped hearing: a recipient that missed earlier reports learns them here).
     void write_report(const Peer& p, peer& st, message& m) {
+        std::map<std::uint64_t, std::uint64_t> heard, known;
+        for (const auto& [q, qs] : peers_) {
+            if (q == p) continue;
+            if (qs.their_epoch != 0 && qs.sends_since_heard < hear_window) heard[qs.their_epoch] = qs.received;
+            if (qs.their_epoch != 0) known[qs.their_epoch] = std::max(known[qs.their_epoch], qs.received);
+            for (const auto& [epoch, received] : qs.received_in) known[epoch] = std::max(known[epoch], received);
+        }
+        for (const auto& [epoch, received] : departed_) known[epoch] = std::max(known[epoch], received);
         std::vector<heard_peer> now;
-        for (const auto& [q, qs] : peers_)
-            if (!(q == p) && qs.their_epoch != 0 && qs.sends_since_heard < hear_window)
-                now.push_back({qs.their_epoch, qs.received});
-        std::sort(now.begin(), now.end(), [](const heard_peer& a, const heard_peer& b) { return a.epoch < b.epoch; });
+        for (const auto& [epoch, received] : heard) now.push_back({epoch, received});
         const auto same_epoch = [](const heard_peer& a, const heard_peer& b) { return a.epoch == b.epoch; };
         const bool changed = !st.reported_once ||
                              !std::equal(now.begin(), now.end(), st.reported.begin(), st.reported.end(), same_epoch);
@@ -305,13 +302,8 @@ private:
         m.report_version = st.report_version;
         if (!changed && !st.report_requested) return;
         m.has_report = true;
-        for (const heard_peer& h : st.reported) {
-            if (std::binary_search(now.begin(), now.end(), h, [](const heard_peer& a, const heard_peer& b) {
-                    return a.epoch < b.epoch;
-                }))
-                continue;
-            if (const auto received = received_of(h.epoch)) m.dropped.push_back({h.epoch, *received});
-        }
+        for (const auto& [epoch, received] : known)
+            if (!heard.contains(epoch)) m.dropped.push_back({epoch, received});
         m.report = now;
         st.reported = std::move(now);
         st.reported_once = true;

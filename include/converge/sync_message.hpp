@@ -49,8 +49,8 @@ struct sync_message {
     State payload{};              ///< the sender's own changes in (from, to], or its whole state
     State relayed{};              ///< what the sender learned from others in (from, to]; empty with a full state
     /// The report of that version is in this message: `report` lists every peer the sender
-    /// hears, sorted by epoch, and `dropped` the peers it stopped hearing since its previous
-    /// report to the recipient (those it still knows how far it got with), sorted by epoch.
+    /// hears, and `dropped` the other runs of peers it knows of and no longer hears (stopped,
+    /// restarted or disconnected), each with how far it got; both sorted by epoch.
     bool has_report = false;
     std::vector<heard_peer> report{};
     std::vector<heard_peer> dropped{};
