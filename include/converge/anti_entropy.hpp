@@ -36,8 +36,9 @@ namespace converge {
 /// to a peer that reports hearing `q`: `q` sends its own changes to everyone it is linked to
 /// until they are acknowledged. The skipped change is held for `hold_for` messages; if the peer
 /// reports that it stopped hearing `q` in that time, the change is logged again for that peer
-/// alone. Past that, a report that shows the peer stopped hearing `q` short of the change, or a
-/// peer that has not been heard for `hear_window` messages, gets the full state. So each
+/// alone. Past that, a report that shows the peer stopped hearing `q` short of the change
+/// earns the peer the full state; a peer not heard for `hear_window` messages is asked for its
+/// report when it is heard again, and until then nothing is skipped for it. So each
 /// change crosses each link of a full mesh once, and the only per-message overhead is the
 /// report's version: the cost of a change does not grow with the number of links.
 ///
@@ -362,15 +363,16 @@ private:
     }
 
     /// `p` has not been heard lately: whatever its report said is out of date. What was held
-    /// for it is logged again for it, and if anything was let go, it gets the full state.
+    /// for it is logged again for it, nothing is skipped for it until it reports again, and
+    /// its next message makes us ask for that report: the report settles what was let go
+    /// (the full state, if `p` turns out to have stopped hearing a maker short of it). A busy
+    /// peer is often silent for a while; a full state on silence would cost more than waiting.
     void forget_report(const Peer& p, peer& st) {
-        if (!st.released.empty()) st.needs_full = true;
-        st.released.clear();
         State again;
         for (const auto& [seq, change] : st.held) again.merge(log_[seq - log_.front().seq].delta);
         st.held.clear();
         st.hears.clear();
-        st.report_applied = 0;  // its next message makes us ask for its report afresh
+        st.report_applied = 0;
         if (!again.empty()) push(again_for(p), std::move(again));
     }
 
