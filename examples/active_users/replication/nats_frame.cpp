@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "replication/nats_frame.hpp"
 
+#include "replication/big_endian.hpp"
+
 #include <string>
 
 namespace active_users {
@@ -10,17 +12,7 @@ namespace {
 
 constexpr std::uint8_t nats_frame_version = 1;
 
-void put_be(std::vector<std::byte>& out, std::uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
-}
-
-std::uint64_t get_be(std::span<const std::byte> in, std::size_t at, int bytes) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = (v << 8) | std::to_integer<std::uint64_t>(in[at + static_cast<std::size_t>(i)]);
-    return v;
-}
-
-mac sign(const link_key& key, std::string_view subject, std::span<const std::byte> body) {
+mac sign_frame(const link_key& key, std::string_view subject, std::span<const std::byte> body) {
     const std::array<std::byte, 2> length{static_cast<std::byte>(subject.size() >> 8), static_cast<std::byte>(subject.size())};
     return hmac_sha256(key, {length, std::as_bytes(std::span(subject.data(), subject.size())), body});
 }
@@ -44,7 +36,7 @@ std::vector<std::byte> nats_frame_sealer::seal(std::string_view subject, std::ui
     put_be(out, next_++, 8);
     put_be(out, now_ms, 8);
     out.insert(out.end(), payload.begin(), payload.end());
-    const mac m = sign(key_, subject, out);
+    const mac m = sign_frame(key_, subject, out);
     out.insert(out.end(), m.begin(), m.end());
     return out;
 }
@@ -55,7 +47,7 @@ result<nats_frame> nats_frame_opener::open(std::string_view subject, std::span<c
     if (bytes.size() < nats_frame_header_size + mac_size) return fail(status::bad_request, "frame shorter than its header and MAC");
     if (subject.size() > 0xFFFF) return fail(status::bad_request, "subject too long");
     const auto body = bytes.first(bytes.size() - mac_size);
-    if (!same_mac(sign(key_, subject, body), bytes.last(mac_size)))
+    if (!same_mac(sign_frame(key_, subject, body), bytes.last(mac_size)))
         return fail(status::bad_request, "frame authentication failed (another secret, another subject, or altered)");
     if (body[0] != std::byte{nats_frame_version})
         return fail(status::bad_request, "unsupported frame version " + std::to_string(std::to_integer<int>(body[0])));

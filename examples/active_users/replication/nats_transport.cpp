@@ -17,7 +17,7 @@ namespace {
 constexpr int pending_messages = 65'536;
 constexpr int pending_bytes = 256 << 20;
 
-result<void> check(natsStatus s, const char* what) {
+result<void> nats_check(natsStatus s, const char* what) {
     if (s == NATS_OK) return {};
     return fail(status::io_error, std::string("nats: ") + what + ": " + natsStatus_GetText(s));
 }
@@ -50,9 +50,9 @@ nats_transport::~nats_transport() {
 
 result<void> nats_transport::start(transport_receiver& to) {
     receiver_ = &to;
-    if (auto opened = check(nats_Open(-1), "open"); !opened) return opened;
+    if (auto opened = nats_check(nats_Open(-1), "open"); !opened) return opened;
     natsOptions* raw = nullptr;
-    if (auto made = check(natsOptions_Create(&raw), "options"); !made) return made;
+    if (auto made = nats_check(natsOptions_Create(&raw), "options"); !made) return made;
     const std::unique_ptr<natsOptions, options_deleter> nopts(raw);
     std::vector<const char*> servers;
     for (const std::string& s : opts_.nats.servers) servers.push_back(s.c_str());
@@ -73,16 +73,16 @@ result<void> nats_transport::start(transport_receiver& to) {
     if (s == NATS_OK && !opts_.nats.token.empty()) s = natsOptions_SetToken(nopts.get(), opts_.nats.token.c_str());
     if (s == NATS_OK && !opts_.nats.creds_file.empty())
         s = natsOptions_SetUserCredentialsFromFiles(nopts.get(), opts_.nats.creds_file.c_str(), nullptr);
-    if (auto configured = check(s, "configuring the connection"); !configured) return configured;
+    if (auto configured = nats_check(s, "configuring the connection"); !configured) return configured;
     s = natsConnection_Connect(&connection_, nopts.get());
-    if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) return check(s, "connecting");
+    if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) return nats_check(s, "connecting");
     const std::string broadcasts = sync_prefix_ + "*";
     const std::string inbox = to_prefix_ + std::to_string(opts_.id);
     s = natsConnection_Subscribe(&broadcasts_, connection_, broadcasts.c_str(), on_message, this);
     if (s == NATS_OK) s = natsConnection_Subscribe(&inbox_, connection_, inbox.c_str(), on_message, this);
     if (s == NATS_OK) s = natsSubscription_SetPendingLimits(broadcasts_, pending_messages, pending_bytes);
     if (s == NATS_OK) s = natsSubscription_SetPendingLimits(inbox_, pending_messages, pending_bytes);
-    return check(s, "subscribing");
+    return nats_check(s, "subscribing");
 }
 
 void nats_transport::send(peer_id peer, std::uint8_t channel, std::vector<std::byte> payload) {

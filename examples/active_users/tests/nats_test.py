@@ -229,6 +229,10 @@ def test_six_replicas_stay_exact_through_faults(c):
     for i in c.live():
         assert metric(c, i, "converge_replication_peers_up") == len(c.live()) - 1, (i, c.log(i))
         assert metric(c, i, "converge_rejected_messages_total") == 0, c.log(i)
+    asked = sum(metric(c, i, "converge_replication_repairs_requested_total") for i in c.live())
+    answered = sum(metric(c, i, "converge_replication_repairs_answered_total") for i in c.live())
+    print(f"  repairs over the run, live replicas: {asked:.0f} requested, {answered:.0f} answered")
+    assert asked >= len(c.live()) - 1, "the late joiner asked nobody for the state it missed"
     traffic(c)
 
 
