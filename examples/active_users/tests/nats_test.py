@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test import Cluster, die_with_parent, free_port, heartbeat, metric  # noqa: E402
+from cluster_test import Cluster, Link, die_with_parent, free_port, heartbeat, metric  # noqa: E402
 
 
 class NatsServers:
@@ -71,6 +71,43 @@ class NatsServers:
                 except (OSError, subprocess.TimeoutExpired):
                     os.killpg(p.pid, signal.SIGKILL)
                     p.wait()
+
+
+class Supercluster(NatsServers):
+    """Two one-server NATS clusters, "east" and "west", joined by a gateway whose connections
+    both go through Links, so the test can cut the gateway and heal it. Each server advertises
+    its Link's address, so the other side cannot learn a way around it."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="converge-nats-")
+        self.client = [free_port(), free_port()]
+        self.gateway = [free_port(), free_port()]
+        self.links = [Link(self.gateway[0]), Link(self.gateway[1])]  # links[k] leads to server k
+        self.procs = [None, None]
+        names = ["east", "west"]
+        for k in range(2):
+            other = 1 - k
+            conf = os.path.join(self.dir, f"{names[k]}.conf")
+            with open(conf, "w") as f:
+                f.write(f"""listen: 127.0.0.1:{self.client[k]}
+server_name: {names[k]}
+gateway {{
+  name: {names[k]}
+  listen: 127.0.0.1:{self.gateway[k]}
+  advertise: 127.0.0.1:{self.links[k].port}
+  gateways: [ {{ name: {names[other]}, urls: [ "nats://127.0.0.1:{self.links[other].port}" ] }} ]
+}}
+""")
+            log = open(os.path.join(self.dir, f"nats-{k}.log"), "ab")
+            self.procs[k] = subprocess.Popen([binary, "-c", conf], stdout=log, stderr=log,
+                                             preexec_fn=lambda: (os.setsid(), die_with_parent()))
+        for k in range(2):
+            self.wait_up(k)
+
+    def cut(self, cut):
+        for link in self.links:
+            link.set_cut(cut)
 
 
 class NatsCluster(Cluster):
@@ -291,9 +328,33 @@ def test_hostile_publishers_are_refused(c):
     c.wait_all("sec", 1)
 
 
+def test_supercluster_cut_and_heal(c):
+    """Two NATS clusters joined by a gateway, two replicas on each: when the gateway is cut each
+    side counts its own viewers (the other side's are retired after --retire-after), and once it
+    heals every replica is exact again (the retired incarnations rejoin)."""
+    for i in c.live():
+        for s in range(i):
+            heartbeat(c, i, "both", f"r{i}s{s}")
+    total = sum(c.live())
+    timed_wait(c, "both", total, "gateway up")
+    c.servers.cut(True)
+    east, west = [1, 3], [2, 4]  # replica i lists server (i - 1) % 2 first
+    start = time.time()
+    c.wait_all("both", sum(east), replicas=east, timeout=c.retire_after + 15)
+    c.wait_all("both", sum(west), replicas=west, timeout=c.retire_after + 15)
+    print(f"  gateway cut: each side counts its own viewers after {time.time() - start:.2f} s")
+    heartbeat(c, 1, "both", "during-cut")
+    c.wait_all("both", sum(east) + 1, replicas=east)
+    c.servers.cut(False)
+    timed_wait(c, "both", total + 1, "gateway healed", timeout=40)
+    time.sleep(1)
+    c.wait_all("both", total + 1, timeout=5)
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 SHAPES = {"six_replicas_stay_exact_through_faults": dict(servers=3, replicas=6, late=(6,)),
-          "hostile_publishers_are_refused": dict(servers=1, replicas=2, late=())}
+          "hostile_publishers_are_refused": dict(servers=1, replicas=2, late=()),
+          "supercluster_cut_and_heal": dict(servers="super", replicas=4, late=())}
 
 
 def main():
@@ -313,7 +374,7 @@ def main():
         shape = dict(SHAPES[name])
         n = replicas or shape["replicas"]
         late = (n,) if shape["late"] else ()
-        servers = NatsServers(nats_binary, shape["servers"])
+        servers = Supercluster(nats_binary) if shape["servers"] == "super" else NatsServers(nats_binary, shape["servers"])
         c = None
         start = time.time()
         try:
