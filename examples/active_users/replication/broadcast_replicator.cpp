@@ -28,7 +28,8 @@ void broadcast_replicator::tick() {
     forget_silent(std::chrono::steady_clock::now());
     ++ticks_;
     for (const channel& c : channels_) {
-        net_.publish(c.id, tagged(kind::publication, c.owner->publish()));
+        const std::vector<std::byte> m = c.owner->publish();
+        if (published_.should_send(c, m) || ticks_ % digest_every == 0) net_.publish(c.id, tagged(kind::publication, m));
         for (const addressed_message& q : c.owner->repair_requests(ticks_)) {
             net_.send(q.to, c.id, tagged(kind::request, q.bytes));
             ++requested_;

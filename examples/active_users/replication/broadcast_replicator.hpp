@@ -3,6 +3,7 @@
 #pragma once
 
 #include "replication/channel_table.hpp"
+#include "replication/repeat_filter.hpp"
 #include "replication/sync_engine.hpp"
 
 #include <atomic>
@@ -17,7 +18,10 @@ namespace active_users {
 /// (sync_mode): every interval, each channel's `publish()` goes to every replica at once, and its
 /// repair requests to the replicas they name; what arrives goes to the channel's owner, and a
 /// repair request is answered to its sender. A replica sends the same number of messages each
-/// interval however many replicas there are.
+/// interval however many replicas there are, and fewer when idle: an idle channel's digest
+/// repeats itself, so it goes out only every `digest_every` intervals (a receiver notices a lost
+/// last interval that much later), except the heartbeat channel's, which goes out every interval
+/// as the liveness signal by which silent replicas are retired.
 ///
 /// Membership is whom it hears: any frame makes its sender a member, with no configuration and
 /// no restart; a member silent for `forget_after` is forgotten by every owner (and tracked anew
@@ -41,6 +45,7 @@ public:
 
     /// The first byte of every payload.
     enum class kind : std::uint8_t { publication = 0, request = 1, answer = 2 };
+    static constexpr std::uint64_t digest_every = 10;
 
 private:
     void forget_silent(std::chrono::steady_clock::time_point now);
@@ -50,6 +55,7 @@ private:
     std::chrono::milliseconds forget_after_;
     mutable std::mutex mutex_;  ///< guards heard_ and ticks_; taken before any owner's
     std::map<peer_id, std::chrono::steady_clock::time_point> heard_;
+    repeat_filter published_;  ///< the last publication of each channel
     std::uint64_t ticks_ = 0;
     std::atomic<std::uint64_t> delivered_{0};
     std::atomic<std::uint64_t> rejected_{0};
