@@ -6,6 +6,7 @@
 Each test starts its own nats-server cluster (three servers joined by routes) and replicas with
 --nats, checks one promise, and stops everything, servers included, even when it fails.
 Exit status 0 when every selected test passed."""
+import json
 import os
 import re
 import signal
@@ -22,8 +23,8 @@ from cluster_test import Cluster, Link, die_with_parent, free_port, heartbeat, m
 class NatsServers:
     """`n` nats-server processes joined into one cluster by routes, each in its own process group."""
 
-    def __init__(self, binary, n=3, workdir=None):
-        self.binary = binary
+    def __init__(self, binary, n=3, workdir=None, token=None):
+        self.binary, self.token = binary, token
         self.dir = workdir or tempfile.mkdtemp(prefix="converge-nats-")
         self.client = [free_port() for _ in range(n)]
         self.route = [free_port() for _ in range(n)]
@@ -44,6 +45,8 @@ class NatsServers:
                 "--cluster", f"nats://127.0.0.1:{self.route[k]}"]
         if len(self.client) > 1:
             args += ["--routes", routes]
+        if self.token:
+            args += ["--auth", self.token]
         log = open(os.path.join(self.dir, f"nats-{k}.log"), "ab")
         self.procs[k] = subprocess.Popen(args, stdout=log, stderr=log, preexec_fn=lambda: (os.setsid(), die_with_parent()))
 
@@ -113,9 +116,10 @@ gateway {{
 class NatsCluster(Cluster):
     """Replicas 1..n on `servers`; replicas listed in `late` are not started until start(i)."""
 
-    def __init__(self, binary, servers, n, late=(), retire_after=2.0, extra=()):
-        self.servers, self.late, self.extra = servers, set(late), list(extra)
+    def __init__(self, binary, servers, n, late=(), retire_after=2.0):
+        self.servers, self.late, self.extra = servers, set(late), []
         self.started = set()
+        self.token_for_nats = getattr(servers, "token", None)
         super().__init__(binary, n=n, expiry=120.0, retire_after=retire_after)
 
     def start(self, i):
@@ -125,6 +129,10 @@ class NatsCluster(Cluster):
             return
         data = os.path.join(self.dir, f"replica-{i}")
         os.makedirs(data, exist_ok=True)
+        if self.token_for_nats and not self.extra:
+            with open(os.path.join(self.dir, "nats-token"), "w") as f:
+                f.write(self.token_for_nats + "\n")
+            self.extra = ["--nats-token-file", os.path.join(self.dir, "nats-token")]
         args = [self.binary, "--id", str(i), "--http", f"127.0.0.1:{self.http[i]}", "--nats", self.servers.urls((i - 1) % len(self.servers.client)),
                 "--secret-file", self.secret, "--expiry", str(self.expiry), "--retire-after", str(self.retire_after),
                 "--data-dir", data, "--threads", "1", "--api-token-file", self.token_file] + self.extra
@@ -162,11 +170,14 @@ class RawNats:
     """The attacker: a plain NATS client speaking the text protocol over a socket, holding an
     account like any replica's (these servers need no login)."""
 
-    def __init__(self, port):
+    def __init__(self, port, token=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         self.buf = b""
         self.line()  # INFO
-        self.sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"echo":false}\r\nPING\r\n')
+        connect = {"verbose": False, "pedantic": False, "echo": False}
+        if token:
+            connect["auth_token"] = token
+        self.sock.sendall(b"CONNECT " + json.dumps(connect).encode() + b"\r\nPING\r\n")
         while self.line() != b"PONG":
             pass
 
@@ -266,6 +277,11 @@ def test_six_replicas_stay_exact_through_faults(c):
     for i in c.live():
         assert metric(c, i, "converge_replication_peers_up") == len(c.live()) - 1, (i, c.log(i))
         assert metric(c, i, "converge_rejected_messages_total") == 0, c.log(i)
+    # The dashboard lists whoever was heard: the live as up, the gone (2 and 3) as down.
+    status, data = c.request(1, "GET", "/cluster")
+    assert status == 200, (status, data)
+    up = {p["id"]: p["up"] for p in json.loads(data)["peers"]}
+    assert up == {i: i in c.live() for i in range(2, n + 1)}, up
     asked = sum(metric(c, i, "converge_replication_repairs_requested_total") for i in c.live())
     answered = sum(metric(c, i, "converge_replication_repairs_answered_total") for i in c.live())
     print(f"  repairs over the run, live replicas: {asked:.0f} requested, {answered:.0f} answered")
@@ -293,8 +309,14 @@ def traffic(c, seconds=3.0):
 
 def test_hostile_publishers_are_refused(c):
     """Garbage, oversized, moved and replayed frames published into the replication subjects by
-    a NATS client without the secret change no count, crash nothing, and are counted."""
-    attacker = RawNats(c.servers.client[0])
+    a NATS client without the secret change no count, crash nothing, and are counted. The NATS
+    server wants a token (--nats-token-file), which the attacker holds like any account holder."""
+    try:
+        RawNats(c.servers.client[0], token="wrong")
+        raise AssertionError("the NATS server let a client in with a wrong token")
+    except OSError:
+        pass
+    attacker = RawNats(c.servers.client[0], token=c.servers.token)
     attacker.sub("converge.>", 1)
     attacker.flush()
     heartbeat(c, 1, "sec", "v")
@@ -353,7 +375,7 @@ def test_supercluster_cut_and_heal(c):
 
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 SHAPES = {"six_replicas_stay_exact_through_faults": dict(servers=3, replicas=6, late=(6,)),
-          "hostile_publishers_are_refused": dict(servers=1, replicas=2, late=()),
+          "hostile_publishers_are_refused": dict(servers=1, replicas=2, late=(), token="nats-test-token"),
           "supercluster_cut_and_heal": dict(servers="super", replicas=4, late=())}
 
 
@@ -374,7 +396,10 @@ def main():
         shape = dict(SHAPES[name])
         n = replicas or shape["replicas"]
         late = (n,) if shape["late"] else ()
-        servers = Supercluster(nats_binary) if shape["servers"] == "super" else NatsServers(nats_binary, shape["servers"])
+        if shape["servers"] == "super":
+            servers = Supercluster(nats_binary)
+        else:
+            servers = NatsServers(nats_binary, shape["servers"], token=shape.get("token"))
         c = None
         start = time.time()
         try:
