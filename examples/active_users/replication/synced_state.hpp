@@ -51,8 +51,9 @@ public:
 
     synced_state(std::mutex& guard, std::uint64_t epoch, news_hook on_news, incoming_hook on_incoming = {},
                  sync_mode mode = {})
-        : guard_(guard), self_(mode.self), on_news_(std::move(on_news)), on_incoming_(std::move(on_incoming)) {
-        if (mode.broadcast) sync_.template emplace<broadcast_type>(self_, epoch);
+        : guard_(guard), broadcast_(mode.broadcast), self_(mode.self), on_news_(std::move(on_news)),
+          on_incoming_(std::move(on_incoming)) {
+        if (broadcast_) sync_.template emplace<broadcast_type>(self_, epoch);
         else sync_.template emplace<sync_type>(epoch);
     }
 
@@ -63,7 +64,8 @@ public:
     }
 
     result<bool> receive(peer_id peer, std::span<const std::byte> bytes) override {
-        if (std::holds_alternative<broadcast_type>(sync_)) return receive_broadcast(peer, bytes);
+        // The mode, not the variant: the variant is read under the lock only (restart replaces it).
+        if (broadcast_) return receive_broadcast(peer, bytes);
         auto m = converge::decode<typename sync_type::message>(bytes, wire_limits());
         std::lock_guard lock(guard_);
         if (!m) return rejected(m.error().message());
@@ -163,7 +165,7 @@ public:
     /// too long to merge what it holds): every peer gets it in full (in broadcast mode: asks for
     /// it, seeing a new epoch that does not start at 0).
     void restart(std::uint64_t epoch, State state) {
-        if (std::holds_alternative<broadcast_type>(sync_)) sync_.template emplace<broadcast_type>(self_, epoch, std::move(state));
+        if (broadcast_) sync_.template emplace<broadcast_type>(self_, epoch, std::move(state));
         else sync_.template emplace<sync_type>(epoch, std::move(state));
     }
 
@@ -193,6 +195,7 @@ private:
     }
 
     std::mutex& guard_;
+    const bool broadcast_;
     peer_id self_;
     std::variant<sync_type, broadcast_type> sync_{std::in_place_index<0>, 0};
     news_hook on_news_;
