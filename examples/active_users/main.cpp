@@ -50,8 +50,13 @@ int main(int argc, char** argv) {
         stop.async_wait([&](auto, int) { io.stop(); });
         boost::asio::co_spawn(io, s.shutdown(), [&](const std::exception_ptr&) { io.stop(); });
     });
-    std::fprintf(stderr, "replica %u: http %s:%u, replication %s:%u, %zu peer(s), %u thread(s)\n", o.id,
-                 o.http.host.c_str(), o.http.port, o.listen.host.c_str(), o.listen.port, o.peers.size(), threads);
+    if (o.nats.servers.empty()) {
+        std::fprintf(stderr, "replica %u: http %s:%u, replication %s:%u, %zu peer(s), %u thread(s)\n", o.id,
+                     o.http.host.c_str(), o.http.port, o.listen.host.c_str(), o.listen.port, o.peers.size(), threads);
+    } else {
+        std::fprintf(stderr, "replica %u: http %s:%u, replication through NATS (%zu server(s), subjects %s.*), %u thread(s)\n",
+                     o.id, o.http.host.c_str(), o.http.port, o.nats.servers.size(), o.nats.subject_prefix.c_str(), threads);
+    }
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
     io.run();

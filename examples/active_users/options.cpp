@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -14,6 +15,10 @@ const char* const usage =
     "  --http HOST:PORT       HTTP and WebSocket address (default 127.0.0.1:8080)\n"
     "  --listen HOST:PORT     replication address (default 127.0.0.1:9080)\n"
     "  --peer ID@HOST:PORT    a peer's id and replication address; repeat for each peer\n"
+    "  --nats URL[,URL...]    replicate through these NATS servers instead of --listen/--peer\n"
+    "  --nats-token-file FILE NATS login token\n"
+    "  --nats-creds FILE      NATS user credentials (JWT and seed), checked readable at start\n"
+    "  --nats-subject-prefix P  first tokens of every replication subject (default converge)\n"
     "  --secret-file FILE     shared replication secret (else env CONVERGE_SECRET); required\n"
     "  --api-token-file FILE  writes (PUT, POST, DELETE) need 'Authorization: Bearer <token>'\n"
     "  --expiry SECONDS       session expiry without heartbeat (default 30)\n"
@@ -46,7 +51,29 @@ bool store(const std::optional<T>& parsed, Into& into) {
     return true;
 }
 
+/// "nats://a:4222,nats://b:4222": each URL non-empty and without blanks.
+std::optional<std::vector<std::string>> parse_servers(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t comma = s.find(',', start);
+        std::string url = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (url.empty() || url.find_first_of(" \t\r\n") != std::string::npos) return std::nullopt;
+        out.push_back(std::move(url));
+        if (comma == std::string::npos) return out;
+        start = comma + 1;
+    }
+}
+
 }  // namespace
+
+bool valid_subject_prefix(const std::string& s) {
+    if (s.empty() || s.size() > 64 || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos)
+        return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    });
+}
 
 std::optional<endpoint> parse_endpoint(const std::string& s) {
     const auto colon = s.rfind(':');
@@ -85,6 +112,7 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
     bool have_id = false;
     std::string secret_file;
     std::string token_file;
+    std::string nats_token_file;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& flag = args[i];
         if (flag == "--help" || flag == "-h") {
@@ -107,6 +135,17 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
             expected = "ID@HOST:PORT";
             stored = store(parse_peer(v), o.peers.emplace_back());
             if (!stored) o.peers.pop_back();
+        } else if (flag == "--nats") {
+            expected = "nats://HOST:PORT[,nats://HOST:PORT...]";
+            stored = store(parse_servers(v), o.nats.servers);
+        } else if (flag == "--nats-token-file") {
+            nats_token_file = v;
+        } else if (flag == "--nats-creds") {
+            o.nats.creds_file = v;
+        } else if (flag == "--nats-subject-prefix") {
+            expected = "dot-separated tokens of letters, digits, '-' and '_'";
+            stored = valid_subject_prefix(v);
+            if (stored) o.nats.subject_prefix = v;
         } else if (flag == "--secret-file") {
             secret_file = v;
         } else if (flag == "--api-token-file") {
@@ -130,6 +169,21 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
     if (!have_id) return fail(status::bad_request, "--id is required");
     for (const auto& p : o.peers)
         if (p.id == o.id) return fail(status::bad_request, "--peer " + std::to_string(p.id) + ": that is this replica's own id");
+    if (!o.nats.servers.empty() && !o.peers.empty())
+        return fail(status::bad_request, "--nats and --peer: replicas meet through NATS or through the mesh, not both");
+    if (o.nats.servers.empty() && (!nats_token_file.empty() || !o.nats.creds_file.empty()))
+        return fail(status::bad_request, "--nats-token-file and --nats-creds need --nats");
+    if (!nats_token_file.empty() && !o.nats.creds_file.empty())
+        return fail(status::bad_request, "--nats-token-file and --nats-creds: one way to log in, not both");
+    if (!nats_token_file.empty()) {
+        auto token = read_secret("--nats-token-file", nats_token_file);
+        if (!token) return token.error();
+        if (token->empty()) return fail(status::bad_request, "--nats-token-file " + nats_token_file + ": empty");
+        o.nats.token = std::move(*token);
+    }
+    // libnats reads the credentials when it connects; an unreadable file is named now, not then.
+    if (!o.nats.creds_file.empty() && !std::ifstream(o.nats.creds_file))
+        return fail(status::bad_request, "--nats-creds " + o.nats.creds_file + ": cannot read");
     if (!secret_file.empty()) {
         auto secret = read_secret("--secret-file", secret_file);
         if (!secret) return secret.error();

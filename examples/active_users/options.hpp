@@ -22,11 +22,21 @@ struct peer_address {
     endpoint address;
 };
 
+/// Replication through NATS (--nats) instead of the TCP mesh: the servers, how to log in, and the
+/// subjects' common first tokens.
+struct nats_options {
+    std::vector<std::string> servers;  ///< nats://host:port URLs; empty: the TCP mesh
+    std::string token;                 ///< from --nats-token-file
+    std::string creds_file;            ///< --nats-creds: a user JWT and seed, read by libnats
+    std::string subject_prefix = "converge";
+};
+
 struct options {
     std::uint32_t id = 0;
     endpoint http{"127.0.0.1", 8080};
     endpoint listen{"127.0.0.1", 9080};
     std::vector<peer_address> peers;
+    nats_options nats;
     std::string secret;                        ///< from --secret-file or CONVERGE_SECRET
     std::string api_token;                     ///< from --api-token-file; empty: writes are open
     std::chrono::milliseconds expiry{30'000};  ///< a session without heartbeat for this long is gone
@@ -41,6 +51,9 @@ struct options {
 result<options> parse_options(const std::vector<std::string>& args, const char* env_secret);
 
 extern const char* const usage;
+
+/// A NATS subject prefix: dot-separated tokens of letters, digits, '-' and '_' (no wildcards).
+[[nodiscard]] bool valid_subject_prefix(const std::string& s);
 
 /// "host:port" with a port in 1..65535.
 std::optional<endpoint> parse_endpoint(const std::string& s);

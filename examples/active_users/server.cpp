@@ -6,6 +6,10 @@
 #include "http/responses.hpp"
 #include "metrics/metrics.hpp"
 #include "persistence/await_durable.hpp"
+#include "replication/broadcast_replicator.hpp"
+#include "replication/fresh_id.hpp"
+#include "replication/nats_transport.hpp"
+#include "replication/replicator.hpp"
 #include "replication/tcp_mesh.hpp"
 #include "spawn.hpp"
 
@@ -24,11 +28,26 @@ namespace {
 /// How many pages the dashboard lists.
 constexpr std::size_t dashboard_pages = 10;
 
+/// With --nats the channels replicate by broadcast, named by --id on the wire.
+sync_mode mode_of(const options& o) { return {.broadcast = !o.nats.servers.empty(), .self = o.id}; }
+
+std::unique_ptr<transport> make_transport(asio::io_context& io, const options& o) {
+    if (!o.nats.servers.empty()) return std::make_unique<nats_transport>(o, fresh_id());
+    return std::make_unique<tcp_mesh>(io, o);
+}
+
+std::unique_ptr<sync_engine> make_replication(const channel_table& channels, transport& net, const options& o) {
+    if (!o.nats.servers.empty()) return std::make_unique<broadcast_replicator>(channels, net, o.retire_after);
+    return std::make_unique<replicator>(channels, net);
+}
+
 }  // namespace
 
 server::server(asio::io_context& io, options o)
     : io_(io),
       opts_(std::move(o)),
+      counts_(mode_of(opts_)),
+      notes_(0, mode_of(opts_)),
       // The replicated channels. A new channel is a row here and its owner; nothing else changes.
       channels_{
           {1, "presence", &counts_.presence(), /*heartbeat=*/true},
@@ -38,9 +57,10 @@ server::server(asio::io_context& io, options o)
           {5, "read_marks", &notes_.read_marks()},
       },
       disk_(opts_.data_dir, channels_),
-      net_(std::make_unique<tcp_mesh>(io_, opts_)),
-      replication_(channels_, *net_),
-      traffic_(opts_.peers, replication_),
+      net_(make_transport(io_, opts_)),
+      replication_(make_replication(channels_, *net_, opts_)),
+      traffic_(opts_.peers, *replication_,
+               opts_.nats.servers.empty() ? std::nullopt : std::optional<std::chrono::milliseconds>(opts_.retire_after)),
       viewer_parts_{counts_, sessions_, pages_, clock_, disk_, page_viewers_, opts_},
       notification_parts_{notes_, disk_, user_followers_, opts_},
       cluster_parts_{dashboards_, [this] { return cluster_json(cluster(dashboard_pages)); }, opts_},
@@ -48,6 +68,8 @@ server::server(asio::io_context& io, options o)
       routes_(make_routes(viewer_parts_, notification_parts_, cluster_parts_, writes_,
                           [this] { return render_metrics(statistics()); })),
       http_(io_, routes_) {}
+
+server::~server() { net_.reset(); }
 
 result<void> server::start() {
     if (auto restored = disk_.restore(); !restored) return restored;
@@ -102,12 +124,13 @@ void server::retire() {
     const auto lag = static_cast<std::uint64_t>(std::chrono::ceil<std::chrono::seconds>(horizon).count());
     const std::uint64_t wall = presence_clock_now();
     if (wall > lag) counts_.collect_retired(wall - lag);
-    if (!opts_.peers.empty() && counts_.start_over_if_cut_off(now, horizon))
+    const bool has_peers = !opts_.peers.empty() || !opts_.nats.servers.empty();
+    if (has_peers && counts_.start_over_if_cut_off(now, horizon))
         std::fprintf(stderr, "replica %u: heard no peer for %lld s; started over as incarnation %016llx\n", opts_.id,
                      static_cast<long long>(lag), static_cast<unsigned long long>(counts_.incarnation()));
 }
 
-void server::replicate() { replication_.tick(); }
+void server::replicate() { replication_->tick(); }
 
 void server::publish_cluster() {
     dashboards_.publish(cluster_api::key, [this] { return cluster_json(cluster(dashboard_pages)); });
@@ -118,7 +141,7 @@ asio::awaitable<void> server::shutdown() {
     page_viewers_.close_all();
     user_followers_.close_all();
     dashboards_.close_all();
-    replication_.tick();  // the retirement goes out now, not at the next interval
+    replication_->tick();  // the retirement goes out now, not at the next interval
     asio::steady_timer wait(io_);
     const auto deadline = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), 5 * opts_.interval);
     while (!net_->drained() && std::chrono::steady_clock::now() < deadline) {
@@ -139,7 +162,7 @@ service_stats server::statistics() const {
     s.counts = counts_.statistics();
     s.presence_bytes = counts_.presence_bytes();
     s.notes = notes_.statistics();
-    s.replication = replication_.statistics();
+    s.replication = replication_->statistics();
     s.net = net_->statistics();
     s.disk = disk_.statistics();
     for (const channel& c : channels_) s.channels.emplace_back(c.name, c.owner->statistics());
@@ -161,7 +184,7 @@ cluster_view server::cluster(std::size_t top) const {
     const transport_stats net = net_->statistics();
     v.lag_seconds = net.lag_seconds;
     v.bytes_sent = net.bytes_sent;
-    v.peers_up = replication_.statistics().peers_up;
+    v.peers_up = replication_->statistics().peers_up;
     const viewer_counts::stats counts = counts_.statistics();
     v.retired = counts.retired;
     v.rejoins = counts.rejoins;

@@ -20,7 +20,7 @@
 #include "presence/viewer_counts.hpp"
 #include "push/fanout.hpp"
 #include "replication/channel_table.hpp"
-#include "replication/replicator.hpp"
+#include "replication/sync_engine.hpp"
 #include "replication/transport.hpp"
 #include "result.hpp"
 
@@ -34,7 +34,7 @@
 
 namespace active_users {
 
-/// One replica of converge-active-users. Data flows one way: transport -> replicator -> channel
+/// One replica of converge-active-users. Data flows one way: transport -> replication -> channel
 /// owner (viewer counts, notifications) -> their change feeds -> the push timer -> fanout ->
 /// WebSockets; HTTP writes enter the owners directly and leave by the same feeds. The change feed
 /// also keeps the page board (totals, top pages) that the dashboard and /metrics read, and the
@@ -42,6 +42,10 @@ namespace active_users {
 class server {
 public:
     server(boost::asio::io_context& io, options o);
+    /// Stops the transport first: its threads (libnats's) may be calling into replication.
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
 
     /// Restores the snapshots in --data-dir, binds both ports and starts the timers. A failure
     /// (a damaged snapshot, a port that cannot be bound) names its cause; the caller exits.
@@ -76,8 +80,8 @@ private:
     notifications notes_;
     channel_table channels_;
     persister disk_;
-    std::unique_ptr<transport> net_;
-    replicator replication_;
+    std::unique_ptr<transport> net_;            ///< the TCP mesh, or NATS with --nats
+    std::unique_ptr<sync_engine> replication_;  ///< per-peer anti-entropy on the mesh, broadcast on NATS
     peer_traffic traffic_;
     page_board board_;
     fanout page_viewers_;

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,17 @@ namespace active_users {
 
 /// A transport_receiver that notes each event and hands it on unchanged to `next` (the
 /// replicator): the transport delivers to this, so the replication folder needs no change to be
-/// watched. Only the configured peers are tracked (the transport authenticates no others).
-/// Thread-safe: the per-peer records are atomics in a map fixed at construction.
+/// watched. On the mesh only the configured peers are tracked (the transport authenticates no
+/// others). With open membership (NATS: whoever is heard is a peer) a sender is tracked from its
+/// first authenticated frame, up to max_open_peers, and is up while heard within the window.
+/// Thread-safe: the per-peer records are atomics; the map only grows, under its own lock.
 class peer_traffic final : public transport_receiver {
 public:
-    peer_traffic(const std::vector<peer_address>& peers, transport_receiver& next);
+    static constexpr std::size_t max_open_peers = 4096;
+
+    /// `open_window`: open membership, a peer being up while heard within it; none: the mesh.
+    peer_traffic(const std::vector<peer_address>& peers, transport_receiver& next,
+                 std::optional<std::chrono::milliseconds> open_window = std::nullopt);
 
     void peer_up(peer_id peer) override;
     void peer_down(peer_id peer) override;
@@ -48,8 +55,12 @@ private:
         std::atomic<std::uint64_t> messages{0};
     };
     record* find(peer_id id) const;
+    /// The record of `id`, added first when membership is open (and not full).
+    record* find_or_add(peer_id id);
 
     transport_receiver& next_;
+    std::optional<std::chrono::milliseconds> open_window_;
+    mutable std::shared_mutex mutex_;  ///< guards the map, not the records
     std::map<peer_id, std::unique_ptr<record>> peers_;
 };
 

@@ -60,7 +60,25 @@ std::string render_metrics(const service_stats& s) {
     metric(out, "converge_replication_handshaking", "gauge", s.net.handshaking,
            "Replication connections not authenticated yet.");
     metric(out, "converge_replication_bytes_sent_total", "counter", s.net.bytes_sent, "Bytes of replication frames sent.");
-    metric(out, "converge_replication_peers_up", "gauge", s.replication.peers_up, "Peers with a link up.");
+    metric(out, "converge_replication_peers_up", "gauge", s.replication.peers_up, "Peers with a link up (on NATS: replicas heard within --retire-after).");
+    metric(out, "converge_replication_repairs_requested_total", "counter", s.replication.repairs_requested,
+           "Broadcast repair requests sent to a replica whose changes were missing here.");
+    metric(out, "converge_replication_repairs_answered_total", "counter", s.replication.repairs_answered,
+           "Broadcast repair requests answered for other replicas.");
+    metric(out, "converge_replication_dropped_total", "counter", s.net.dropped,
+           "Frames the transport could not publish or had to drop (a slow consumer); repairs cover them.");
+    family(out, "converge_replication_subject_bytes_total", "counter",
+           "NATS frame bytes per subject class (sync: published to all; to: addressed to one) and direction.");
+    for (const auto& [subject, t] : s.net.subjects) {
+        out << "converge_replication_subject_bytes_total{subject=\"" << subject << "\",direction=\"published\"} " << t.bytes_published << "\n"
+            << "converge_replication_subject_bytes_total{subject=\"" << subject << "\",direction=\"received\"} " << t.bytes_received << "\n";
+    }
+    family(out, "converge_replication_subject_messages_total", "counter",
+           "NATS frames per subject class and direction.");
+    for (const auto& [subject, t] : s.net.subjects) {
+        out << "converge_replication_subject_messages_total{subject=\"" << subject << "\",direction=\"published\"} " << t.messages_published << "\n"
+            << "converge_replication_subject_messages_total{subject=\"" << subject << "\",direction=\"received\"} " << t.messages_received << "\n";
+    }
     family(out, "converge_replication_lag_seconds", "gauge", "Age of the last frame from each peer on arrival.");
     for (const auto& [peer, lag] : s.net.lag_seconds)
         out << "converge_replication_lag_seconds{peer=\"" << peer << "\"} " << lag << "\n";

@@ -7,7 +7,7 @@
 #include "notifications/notifications.hpp"
 #include "persistence/persister.hpp"
 #include "presence/viewer_counts.hpp"
-#include "replication/replicator.hpp"
+#include "replication/sync_engine.hpp"
 #include "replication/transport.hpp"
 
 #include <cstddef>
@@ -27,7 +27,7 @@ struct service_stats {
     viewer_counts::stats counts;
     std::size_t presence_bytes = 0;  ///< the presence state, encoded
     notifications::stats notes;
-    replicator::stats replication;
+    replication_stats replication;
     transport_stats net;
     persister::stats disk;
     std::vector<std::pair<std::string_view, channel_stats>> channels;  ///< by channel name

@@ -10,19 +10,24 @@
 
 namespace active_users {
 
-notifications::notifications(std::uint64_t writer)
+notifications::notifications(std::uint64_t writer, sync_mode mode)
     : writer_(writer != 0 ? writer : fresh_id()),
       subscriptions_(mutex_, writer_,
                      [this](const subscription_state& news, std::optional<std::uint64_t>) {
                          for (const auto& [user, pages] : news) subscriptions_changed(user);
-                     }),
+                     },
+                     {}, mode),
       modifications_(mutex_, writer_,
                      [this](const modification_state& news, std::optional<std::uint64_t>) {
                          for (const auto& [page, counter] : news) page_changed(page);
-                     }),
-      read_marks_(mutex_, writer_, [this](const read_mark_state& news, std::optional<std::uint64_t>) {
-          for (const auto& [user, marks] : news) touch(user);
-      }) {}
+                     },
+                     {}, mode),
+      read_marks_(
+          mutex_, writer_,
+          [this](const read_mark_state& news, std::optional<std::uint64_t>) {
+              for (const auto& [user, marks] : news) touch(user);
+          },
+          {}, mode) {}
 
 result<count_view> notifications::subscribe(const std::string& user, const std::string& page) {
     std::lock_guard lock(mutex_);

@@ -50,8 +50,8 @@ public:
     static constexpr std::size_t max_users = 1'000'000;
     static constexpr std::size_t max_pages = 1'000'000;
 
-    /// `writer` 0 draws a random one.
-    explicit notifications(std::uint64_t writer = 0);
+    /// `writer` 0 draws a random one; `mode` says how the three channels replicate.
+    explicit notifications(std::uint64_t writer = 0, sync_mode mode = {});
     notifications(const notifications&) = delete;
     notifications& operator=(const notifications&) = delete;
 

@@ -8,16 +8,16 @@
 
 namespace active_users {
 
-viewer_counts::viewer_counts()
+viewer_counts::viewer_counts(sync_mode mode)
     : incarnation_(fresh_id()),
       presence_(
           mutex_, incarnation_,
           [this](const presence_state& news, std::optional<std::uint64_t> sender) { heard(news, sender); },
-          [this](const presence_state& state, const presence_state& payload) { incoming(state, payload); }),
+          [this](const presence_state& state, const presence_state& payload) { incoming(state, payload); }, mode),
       adjustments_(mutex_, incarnation_, [this](const adjustment_state& news, std::optional<std::uint64_t> sender) {
           if (sender) last_heard_[*sender] = std::chrono::steady_clock::now();
           for (const auto& [page, counter] : news) touch(page);
-      }),
+      }, {}, mode),
       last_contact_(std::chrono::steady_clock::now()) {}
 
 std::uint64_t viewer_counts::incarnation() const {

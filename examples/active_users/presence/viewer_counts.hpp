@@ -45,7 +45,8 @@ using adjustment_state = converge::g_map<std::string, converge::pn_counter<std::
 /// (`collect_retired`; docs/active-users.md, "Inside a replica").
 class viewer_counts {
 public:
-    viewer_counts();
+    /// `mode` says how the two channels replicate.
+    explicit viewer_counts(sync_mode mode = {});
     viewer_counts(const viewer_counts&) = delete;
     viewer_counts& operator=(const viewer_counts&) = delete;
 

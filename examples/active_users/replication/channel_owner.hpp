@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -13,6 +14,21 @@ namespace active_users {
 
 /// Replicas are named on the wire by their `--id`.
 using peer_id = std::uint32_t;
+
+/// How the owners replicate, chosen once at start: per-peer anti-entropy over links (the TCP
+/// mesh: message_for/receive per peer), or broadcast with repair on request over a
+/// publish/subscribe fabric (NATS: publish/receive/repair_requests/answer), where replicas are
+/// named `self` on the wire and no message is addressed to a peer each interval.
+struct sync_mode {
+    bool broadcast = false;
+    peer_id self = 0;
+};
+
+/// A message for one replica only (a repair request or its answer).
+struct addressed_message {
+    peer_id to = 0;
+    std::vector<std::byte> bytes;
+};
 
 /// Counters one channel keeps about what arrived on it.
 struct channel_stats {
@@ -39,6 +55,23 @@ public:
     /// A frame of another channel came from `peer`: the link carries its messages, even while
     /// this channel's repeated messages are left out (see repeat_filter).
     virtual void heard(peer_id /*peer*/) {}
+
+    // Broadcast mode (sync_mode::broadcast). In mesh mode these send nothing.
+
+    /// The message to publish to every replica now (every interval: an interval of changes, or
+    /// a digest by which receivers notice a lost one).
+    [[nodiscard]] virtual std::vector<std::byte> publish() { return {}; }
+    /// The repair requests to send now, each to the replica that can answer it; `now` counts
+    /// intervals (an unanswered request is repeated after a few).
+    [[nodiscard]] virtual std::vector<addressed_message> repair_requests(std::uint64_t /*now*/) { return {}; }
+    /// The answer to a repair request from `peer`, to send back to it; nothing when the request
+    /// is for another replica. Bytes that do not decode, or that name another requester than
+    /// `peer`, are a failure.
+    virtual result<std::optional<std::vector<std::byte>>> answer(peer_id /*peer*/, std::span<const std::byte> /*request*/) {
+        return std::optional<std::vector<std::byte>>{};
+    }
+    /// `peer` was not heard for long: stop tracking it (it is tracked anew if it speaks again).
+    virtual void forget(peer_id /*peer*/) {}
 
     /// What survives a restart, encoded; restored (before replication starts) by `restore`.
     [[nodiscard]] virtual std::vector<std::byte> snapshot() const = 0;

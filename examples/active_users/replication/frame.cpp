@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "replication/frame.hpp"
 
+#include "replication/big_endian.hpp"
+
 #include <chrono>
 #include <string>
 
@@ -11,16 +13,6 @@ namespace {
 
 constexpr std::uint8_t frame_version = 2;
 constexpr std::size_t frame_header_size = 1 + 1 + 4 + 8 + 8;
-
-void put_be(std::vector<std::byte>& out, std::uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
-}
-
-std::uint64_t get_be(std::span<const std::byte> in, std::size_t at, int bytes) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = (v << 8) | std::to_integer<std::uint64_t>(in[at + static_cast<std::size_t>(i)]);
-    return v;
-}
 
 }  // namespace
 

@@ -52,7 +52,11 @@ result<void> replicator::deliver(peer_id from, std::uint8_t channel_id, std::spa
 
 replicator::stats replicator::statistics() const {
     std::lock_guard lock(mutex_);
-    return {delivered_.load(), rejected_.load(), links_.size()};
+    replication_stats s;
+    s.delivered = delivered_.load();
+    s.rejected = rejected_.load();
+    s.peers_up = links_.size();
+    return s;
 }
 
 }  // namespace active_users

@@ -4,6 +4,7 @@
 
 #include "replication/channel_table.hpp"
 #include "replication/repeat_filter.hpp"
+#include "replication/sync_engine.hpp"
 #include "replication/transport.hpp"
 
 #include <atomic>
@@ -16,13 +17,13 @@ namespace active_users {
 /// The replication engine between a channel table and a transport. The transport calls in with
 /// frames and peer events; the server's timer calls `tick` every interval. It holds no replicated
 /// state of its own: every channel's state is its owner's.
-class replicator final : public transport_receiver {
+class replicator final : public sync_engine {
 public:
     replicator(const channel_table& channels, transport& net);
 
     /// One interval: each channel's message to each peer that is up, unless it repeats the last
     /// one sent on that link (see repeat_filter).
-    void tick();
+    void tick() override;
 
     void peer_up(peer_id peer) override;
     void peer_down(peer_id peer) override;
@@ -30,12 +31,8 @@ public:
     /// are a failure.
     result<void> deliver(peer_id from, std::uint8_t channel, std::span<const std::byte> payload) override;
 
-    struct stats {
-        std::uint64_t delivered = 0;  ///< payloads an owner accepted
-        std::uint64_t rejected = 0;   ///< payloads refused (unknown channel, undecodable)
-        std::size_t peers_up = 0;
-    };
-    [[nodiscard]] stats statistics() const;
+    using stats = replication_stats;
+    [[nodiscard]] stats statistics() const override;
 
 private:
     const channel_table& channels_;

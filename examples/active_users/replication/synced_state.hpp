@@ -1,10 +1,11 @@
-// A CRDT state replicated by anti-entropy, as a channel owner: the adapter every channel uses.
+// A CRDT state replicated by anti-entropy or by broadcast, as a channel owner: the adapter every channel uses.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include "replication/channel_owner.hpp"
 
 #include <converge/anti_entropy.hpp>
+#include <converge/broadcast_sync.hpp>
 #include <converge/decode_limits.hpp>
 #include <converge/delta_crdt.hpp>
 #include <converge/encoding.hpp>
@@ -13,7 +14,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
+#include <variant>
 
 namespace active_users {
 
@@ -26,43 +29,52 @@ inline converge::decode_limits wire_limits() {
     return l;
 }
 
-/// One `State` under `converge::anti_entropy`, guarded by its owner's mutex (an owner with several
+/// One `State` under `converge::anti_entropy` (mesh mode) or `converge::broadcast_sync`
+/// (broadcast mode, see sync_mode), guarded by its owner's mutex (an owner with several
 /// channels keeps them consistent under one lock). Incoming bytes are decoded before the lock is
 /// taken, since decoding is the costly part and touches nothing shared; the owner hears of every
 /// accepted message through `on_news`, called under the lock. An owner that must see its state
 /// as it was before a merge (a removal may name only what it removes, not where it was) also
 /// passes `on_incoming`, called under the lock with the state and each payload before the merge.
 ///
-/// The owner's own methods take the same mutex and then use `sync()` directly.
+/// The owner's own methods take the same mutex and then use `update`, `state` and `restart`,
+/// which are the same in both modes.
 template <converge::delta_crdt State>
 class synced_state : public channel_owner {
 public:
     using sync_type = converge::anti_entropy<State, peer_id>;
+    using broadcast_type = converge::broadcast_sync<State, peer_id>;
     /// `sender` is the epoch the message came from, or nullopt for a state restored from disk.
     using news_hook = std::function<void(const State& news, std::optional<std::uint64_t> sender)>;
     /// `incoming` is a payload of a message about to be merged into `state`.
     using incoming_hook = std::function<void(const State& state, const State& incoming)>;
 
-    synced_state(std::mutex& guard, std::uint64_t epoch, news_hook on_news, incoming_hook on_incoming = {})
-        : guard_(guard), sync_(epoch), on_news_(std::move(on_news)), on_incoming_(std::move(on_incoming)) {}
+    synced_state(std::mutex& guard, std::uint64_t epoch, news_hook on_news, incoming_hook on_incoming = {},
+                 sync_mode mode = {})
+        : guard_(guard), broadcast_(mode.broadcast), self_(mode.self), on_news_(std::move(on_news)),
+          on_incoming_(std::move(on_incoming)) {
+        if (broadcast_) sync_.template emplace<broadcast_type>(self_, epoch);
+        else sync_.template emplace<sync_type>(epoch);
+    }
 
     std::vector<std::byte> message_for(peer_id peer) override {
         std::lock_guard lock(guard_);
-        return converge::encode(sync_.message_for(peer));
+        if (auto* s = std::get_if<sync_type>(&sync_)) return converge::encode(s->message_for(peer));
+        return {};
     }
 
     result<bool> receive(peer_id peer, std::span<const std::byte> bytes) override {
+        // The mode, not the variant: the variant is read under the lock only (restart replaces it).
+        if (broadcast_) return receive_broadcast(peer, bytes);
         auto m = converge::decode<typename sync_type::message>(bytes, wire_limits());
         std::lock_guard lock(guard_);
-        if (!m) {
-            ++stats_.rejected;
-            return fail(status::bad_request, m.error().message());
-        }
+        if (!m) return rejected(m.error().message());
+        auto& s = std::get<sync_type>(sync_);
         if (on_incoming_) {
-            on_incoming_(sync_.state(), m->payload);
-            on_incoming_(sync_.state(), m->relayed);
+            on_incoming_(s.state(), m->payload);
+            on_incoming_(s.state(), m->relayed);
         }
-        const State news = sync_.receive(peer, *m);
+        const State news = s.receive(peer, *m);
         if (!news.empty()) ++stats_.merges;
         on_news_(news, m->epoch);
         return !news.empty();
@@ -70,30 +82,62 @@ public:
 
     void peer_up(peer_id peer) override {
         std::lock_guard lock(guard_);
-        sync_.connect(peer);
+        if (auto* s = std::get_if<sync_type>(&sync_)) s->connect(peer);
     }
 
     void peer_down(peer_id peer) override {
         std::lock_guard lock(guard_);
-        sync_.disconnect(peer);
+        if (auto* s = std::get_if<sync_type>(&sync_)) s->disconnect(peer);
     }
 
     void heard(peer_id peer) override {
         std::lock_guard lock(guard_);
-        sync_.heard(peer);
+        if (auto* s = std::get_if<sync_type>(&sync_)) s->heard(peer);
+    }
+
+    std::vector<std::byte> publish() override {
+        std::lock_guard lock(guard_);
+        if (auto* s = std::get_if<broadcast_type>(&sync_)) return converge::encode(s->publish());
+        return {};
+    }
+
+    std::vector<addressed_message> repair_requests(std::uint64_t now) override {
+        std::lock_guard lock(guard_);
+        std::vector<addressed_message> out;
+        if (auto* s = std::get_if<broadcast_type>(&sync_))
+            for (const auto& q : s->repair_requests(now)) out.push_back({q.sender, converge::encode(q)});
+        return out;
+    }
+
+    result<std::optional<std::vector<std::byte>>> answer(peer_id peer, std::span<const std::byte> bytes) override {
+        auto q = converge::decode<typename broadcast_type::request>(bytes, wire_limits());
+        std::lock_guard lock(guard_);
+        if (!q) return rejected(q.error().message());
+        // Requests come signed by their sender: one naming another requester is a forgery.
+        if (q->requester != peer) return rejected("repair request of replica " + std::to_string(q->requester) + " sent by " + std::to_string(peer));
+        auto* s = std::get_if<broadcast_type>(&sync_);
+        if (s == nullptr) return rejected("a repair request in mesh mode");
+        std::optional<std::vector<std::byte>> out;
+        if (auto m = s->answer(*q)) out = converge::encode(*m);
+        return out;
+    }
+
+    void forget(peer_id peer) override {
+        std::lock_guard lock(guard_);
+        if (auto* s = std::get_if<broadcast_type>(&sync_)) s->forget(peer);
     }
 
     std::vector<std::byte> snapshot() const override {
         std::lock_guard lock(guard_);
-        return converge::encode(sync_.state());
+        return converge::encode(state());
     }
 
     result<void> restore(std::span<const std::byte> bytes) override {
         auto decoded = converge::decode<State>(bytes);
         if (!decoded) return fail(status::bad_request, decoded.error().message());
         std::lock_guard lock(guard_);
-        sync_ = sync_type(sync_.epoch(), std::move(*decoded));
-        on_news_(sync_.state(), std::nullopt);
+        restart(epoch(), std::move(*decoded));
+        on_news_(state(), std::nullopt);
         return {};
     }
 
@@ -104,26 +148,56 @@ public:
 
     // The owner's side; the caller holds the guard.
 
-    sync_type& sync() noexcept { return sync_; }
-    const State& state() const noexcept { return sync_.state(); }
-    std::uint64_t epoch() const noexcept { return sync_.epoch(); }
+    const State& state() const noexcept {
+        return std::visit([](const auto& s) -> const State& { return s.state(); }, sync_);
+    }
+    std::uint64_t epoch() const noexcept {
+        return std::visit([](const auto& s) { return s.epoch(); }, sync_);
+    }
     /// A local change (see anti_entropy::update); returns its delta.
     template <class Mutate>
     State update(Mutate&& mutate) {
-        return sync_.update(std::forward<Mutate>(mutate));
+        return std::visit([&](auto& s) { return s.update(mutate); }, sync_);
     }
     /// Continues under a new epoch with the same state (a rejoin): every peer gets it in full.
-    void restart(std::uint64_t epoch) { sync_ = sync_type(epoch, sync_.state()); }
+    void restart(std::uint64_t epoch) { restart(epoch, State(state())); }
     /// Continues under a new epoch from `state`, dropping the old one (a replica that was cut off
-    /// too long to merge what it holds): every peer gets it in full.
-    void restart(std::uint64_t epoch, State state) { sync_ = sync_type(epoch, std::move(state)); }
+    /// too long to merge what it holds): every peer gets it in full (in broadcast mode: asks for
+    /// it, seeing a new epoch that does not start at 0).
+    void restart(std::uint64_t epoch, State state) {
+        if (broadcast_) sync_.template emplace<broadcast_type>(self_, epoch, std::move(state));
+        else sync_.template emplace<sync_type>(epoch, std::move(state));
+    }
 
 protected:
     std::mutex& guard() const noexcept { return guard_; }
 
 private:
+    result<bool> receive_broadcast(peer_id peer, std::span<const std::byte> bytes) {
+        auto m = converge::decode<typename broadcast_type::message>(bytes, wire_limits());
+        std::lock_guard lock(guard_);
+        if (!m) return rejected(m.error().message());
+        // Each replica speaks only for itself (its frames are signed): a message about another
+        // sender's changes would let one replica rewrite another's sequence numbers.
+        if (m->sender != peer) return rejected("message about replica " + std::to_string(m->sender) + " sent by " + std::to_string(peer));
+        auto& s = std::get<broadcast_type>(sync_);
+        if (on_incoming_) on_incoming_(s.state(), m->payload);
+        const State news = s.receive(*m);
+        if (!news.empty()) ++stats_.merges;
+        on_news_(news, m->epoch);
+        return !news.empty();
+    }
+
+    /// Counts and returns a refused message; the caller holds the guard.
+    failure rejected(std::string why) {
+        ++stats_.rejected;
+        return fail(status::bad_request, std::move(why));
+    }
+
     std::mutex& guard_;
-    sync_type sync_;
+    const bool broadcast_;
+    peer_id self_;
+    std::variant<sync_type, broadcast_type> sync_{std::in_place_index<0>, 0};
     news_hook on_news_;
     incoming_hook on_incoming_;
     channel_stats stats_;

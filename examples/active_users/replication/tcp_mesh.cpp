@@ -88,7 +88,9 @@ transport_stats tcp_mesh::statistics() const {
             .replays = replays_.load(),
             .handshakes_refused = handshakes_refused_.load(),
             .handshaking = handshaking_.load(),
-            .lag_seconds = lag_seconds_};
+            .dropped = 0,
+            .lag_seconds = lag_seconds_,
+            .subjects = {}};
 }
 
 std::chrono::milliseconds tcp_mesh::idle_timeout() const {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace active_users {
@@ -26,6 +27,14 @@ public:
     virtual result<void> deliver(peer_id from, std::uint8_t channel, std::span<const std::byte> payload) = 0;
 };
 
+/// What crossed one class of subjects of a publish/subscribe transport, in frames and their bytes.
+struct subject_traffic {
+    std::uint64_t bytes_published = 0;
+    std::uint64_t messages_published = 0;
+    std::uint64_t bytes_received = 0;
+    std::uint64_t messages_received = 0;
+};
+
 struct transport_stats {
     std::uint64_t bytes_sent = 0;
     std::uint64_t frames_received = 0;
@@ -33,7 +42,9 @@ struct transport_stats {
     std::uint64_t replays = 0;                 ///< frames refused as repeated or out of order
     std::uint64_t handshakes_refused = 0;      ///< connections that did not authenticate
     std::size_t handshaking = 0;               ///< connections not authenticated yet
+    std::uint64_t dropped = 0;                 ///< frames the transport could not send or had to drop
     std::map<peer_id, double> lag_seconds;     ///< age of each peer's last frame on arrival
+    std::map<std::string, subject_traffic> subjects;  ///< per subject class (NATS only)
 };
 
 /// A way to move replication payloads between replicas: the TCP mesh, or a test's fake. A

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -51,4 +53,34 @@ TEST_CASE("flags parse into options, and every bad flag is named in the error", 
     const auto help = parse({"--help"});
     REQUIRE(help);
     CHECK(help->help);
+}
+
+TEST_CASE("--nats replaces the mesh, and its login files are read and checked at start", "[options][nats]") {
+    const auto ok = parse({"--id", "7", "--nats", "nats://a:4222,nats://b:4223", "--nats-subject-prefix", "prod.eu-1"});
+    REQUIRE(ok);
+    CHECK(ok->nats.servers == std::vector<std::string>{"nats://a:4222", "nats://b:4223"});
+    CHECK(ok->nats.subject_prefix == "prod.eu-1");
+    CHECK(parse({"--id", "7"})->nats.servers.empty());
+    CHECK(parse({"--id", "7"})->nats.subject_prefix == "converge");
+
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1,"}).find("--nats nats://a:1,: expected") == 0);
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--peer", "2@h:1"}).find("not both") != std::string::npos);
+    for (const char* bad : {"", "a..b", ".a", "a.", "a.*", "a.>", "a b"})
+        CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-subject-prefix", bad}).find("--nats-subject-prefix") == 0);
+    CHECK(error_of({"--id", "1", "--nats-token-file", "/nonexistent"}).find("need --nats") != std::string::npos);
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-token-file", "/nonexistent/token"}) ==
+          "--nats-token-file /nonexistent/token: cannot read");
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-creds", "/nonexistent/user.creds"}) ==
+          "--nats-creds /nonexistent/user.creds: cannot read");
+
+    const std::string token_path = (std::filesystem::temp_directory_path() / "converge-nats-token.test").string();
+    std::ofstream(token_path) << "s3cret-token\n";
+    const auto with_token = parse({"--id", "1", "--nats", "nats://a:1", "--nats-token-file", token_path});
+    REQUIRE(with_token);
+    CHECK(with_token->nats.token == "s3cret-token");
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-token-file", token_path, "--nats-creds", token_path})
+              .find("not both") != std::string::npos);
+    std::ofstream(token_path) << "\n";
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-token-file", token_path}).find(": empty") != std::string::npos);
+    std::filesystem::remove(token_path);
 }

@@ -1,0 +1,29 @@
+// What the server drives, whichever way the channels replicate: a receiver of frames, ticked every interval.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "replication/transport.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace active_users {
+
+struct replication_stats {
+    std::uint64_t delivered = 0;          ///< payloads an owner accepted
+    std::uint64_t rejected = 0;           ///< payloads refused (unknown channel, undecodable)
+    std::size_t peers_up = 0;             ///< mesh: peers with a link up; broadcast: replicas heard lately
+    std::uint64_t repairs_requested = 0;  ///< broadcast: repair requests sent
+    std::uint64_t repairs_answered = 0;   ///< broadcast: answers sent
+};
+
+/// The replication engine between the channel table and a transport: per-peer anti-entropy over
+/// a mesh (replicator), or broadcast with repair on request (broadcast_replicator). The
+/// transport calls in with frames; the server's timer calls `tick` every interval.
+class sync_engine : public transport_receiver {
+public:
+    virtual void tick() = 0;
+    [[nodiscard]] virtual replication_stats statistics() const = 0;
+};
+
+}  // namespace active_users

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+# Black-box tests of converge-active-users on NATS: replicas and nats-server clusters on loopback.
+# SPDX-License-Identifier: MIT
+"""Usage: nats_test.py SERVER_BINARY NATS_SERVER_BINARY [TEST_NAME...] [--replicas N]
+
+Each test starts its own nats-server cluster (three servers joined by routes) and replicas with
+--nats, checks one promise, and stops everything, servers included, even when it fails.
+Exit status 0 when every selected test passed."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster_test import Cluster, Link, die_with_parent, free_port, heartbeat, metric  # noqa: E402
+
+
+class NatsServers:
+    """`n` nats-server processes joined into one cluster by routes, each in its own process group."""
+
+    def __init__(self, binary, n=3, workdir=None, token=None):
+        self.binary, self.token = binary, token
+        self.dir = workdir or tempfile.mkdtemp(prefix="converge-nats-")
+        self.client = [free_port() for _ in range(n)]
+        self.route = [free_port() for _ in range(n)]
+        self.procs = [None] * n
+        for k in range(n):
+            self.start(k)
+        for k in range(n):
+            self.wait_up(k)
+
+    def urls(self, first=0):
+        """The server list starting at server `first`: replicas try it in order."""
+        ports = self.client[first:] + self.client[:first]
+        return ",".join(f"nats://127.0.0.1:{p}" for p in ports)
+
+    def start(self, k):
+        routes = ",".join(f"nats://127.0.0.1:{p}" for j, p in enumerate(self.route) if j != k)
+        args = [self.binary, "-a", "127.0.0.1", "-p", str(self.client[k]), "--cluster_name", "converge-test",
+                "--cluster", f"nats://127.0.0.1:{self.route[k]}"]
+        if len(self.client) > 1:
+            args += ["--routes", routes]
+        if self.token:
+            args += ["--auth", self.token]
+        log = open(os.path.join(self.dir, f"nats-{k}.log"), "ab")
+        self.procs[k] = subprocess.Popen(args, stdout=log, stderr=log, preexec_fn=lambda: (os.setsid(), die_with_parent()))
+
+    def wait_up(self, k, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.client[k]), timeout=1) as s:
+                    if s.recv(4096).startswith(b"INFO"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"nats-server {k} did not start")
+
+    def kill(self, k):
+        os.killpg(self.procs[k].pid, signal.SIGKILL)
+        self.procs[k].wait()
+
+    def stop(self):
+        for p in self.procs:
+            if p is not None and p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                    p.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+
+
+class Supercluster(NatsServers):
+    """Two one-server NATS clusters, "east" and "west", joined by a gateway whose connections
+    both go through Links, so the test can cut the gateway and heal it. Each server advertises
+    its Link's address, so the other side cannot learn a way around it."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="converge-nats-")
+        self.client = [free_port(), free_port()]
+        self.gateway = [free_port(), free_port()]
+        self.links = [Link(self.gateway[0]), Link(self.gateway[1])]  # links[k] leads to server k
+        self.procs = [None, None]
+        names = ["east", "west"]
+        for k in range(2):
+            other = 1 - k
+            conf = os.path.join(self.dir, f"{names[k]}.conf")
+            with open(conf, "w") as f:
+                f.write(f"""listen: 127.0.0.1:{self.client[k]}
+server_name: {names[k]}
+gateway {{
+  name: {names[k]}
+  listen: 127.0.0.1:{self.gateway[k]}
+  advertise: 127.0.0.1:{self.links[k].port}
+  gateways: [ {{ name: {names[other]}, urls: [ "nats://127.0.0.1:{self.links[other].port}" ] }} ]
+}}
+""")
+            log = open(os.path.join(self.dir, f"nats-{k}.log"), "ab")
+            self.procs[k] = subprocess.Popen([binary, "-c", conf], stdout=log, stderr=log,
+                                             preexec_fn=lambda: (os.setsid(), die_with_parent()))
+        for k in range(2):
+            self.wait_up(k)
+
+    def cut(self, cut):
+        for link in self.links:
+            link.set_cut(cut)
+
+
+class NatsCluster(Cluster):
+    """Replicas 1..n on `servers`; replicas listed in `late` are not started until start(i)."""
+
+    def __init__(self, binary, servers, n, late=(), retire_after=2.0):
+        self.servers, self.late, self.extra = servers, set(late), []
+        self.started = set()
+        self.token_for_nats = getattr(servers, "token", None)
+        super().__init__(binary, n=n, expiry=120.0, retire_after=retire_after)
+
+    def start(self, i):
+        if i in self.late:
+            self.late.discard(i)
+            self.procs[i] = None
+            return
+        data = os.path.join(self.dir, f"replica-{i}")
+        os.makedirs(data, exist_ok=True)
+        if self.token_for_nats and not self.extra:
+            with open(os.path.join(self.dir, "nats-token"), "w") as f:
+                f.write(self.token_for_nats + "\n")
+            self.extra = ["--nats-token-file", os.path.join(self.dir, "nats-token")]
+        args = [self.binary, "--id", str(i), "--http", f"127.0.0.1:{self.http[i]}", "--nats", self.servers.urls((i - 1) % len(self.servers.client)),
+                "--secret-file", self.secret, "--expiry", str(self.expiry), "--retire-after", str(self.retire_after),
+                "--data-dir", data, "--threads", "1", "--api-token-file", self.token_file] + self.extra
+        log = open(os.path.join(self.dir, f"replica-{i}.log"), "ab")
+        self.procs[i] = subprocess.Popen(args, stdout=log, stderr=log, preexec_fn=die_with_parent)
+        self.started.add(i)
+
+    def wait_up(self, i, timeout=20):
+        if self.procs.get(i) is not None:
+            super().wait_up(i, timeout)
+
+    def live(self):
+        return [i for i, p in self.procs.items() if p is not None and p.poll() is None]
+
+    def stop(self):
+        self.procs = {i: p for i, p in self.procs.items() if p is not None}
+        super().stop()
+
+    def log(self, i):
+        path = os.path.join(self.dir, f"replica-{i}.log")
+        if not os.path.exists(path):
+            return "(not started)"
+        return super().log(i)
+
+
+def timed_wait(c, page, expected, what, timeout=20):
+    start = time.time()
+    c.wait_all(page, expected, timeout=timeout, replicas=c.live())
+    took = time.time() - start
+    print(f"  {what}: every live replica exact ({expected}) after {took:.2f} s")
+    return took
+
+
+class RawNats:
+    """The attacker: a plain NATS client speaking the text protocol over a socket, holding an
+    account like any replica's (these servers need no login)."""
+
+    def __init__(self, port, token=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+        self.line()  # INFO
+        connect = {"verbose": False, "pedantic": False, "echo": False}
+        if token:
+            connect["auth_token"] = token
+        self.sock.sendall(b"CONNECT " + json.dumps(connect).encode() + b"\r\nPING\r\n")
+        while self.line() != b"PONG":
+            pass
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("nats closed the connection")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def exact(self, n):
+        while len(self.buf) < n + 2:
+            self.buf += self.sock.recv(65536)
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def sub(self, subject, sid):
+        self.sock.sendall(f"SUB {subject} {sid}\r\n".encode())
+
+    def pub(self, subject, payload):
+        self.sock.sendall(f"PUB {subject} {len(payload)}\r\n".encode() + payload + b"\r\n")
+
+    def flush(self):
+        self.sock.sendall(b"PING\r\n")
+        while True:
+            line = self.line()
+            if line == b"PONG":
+                return
+            if line.startswith(b"MSG"):
+                self.exact(int(line.split()[-1]))
+
+    def capture(self, seconds):
+        """Every (subject, payload) heard for `seconds`."""
+        out, deadline = [], time.time() + seconds
+        self.sock.settimeout(0.2)
+        while time.time() < deadline:
+            try:
+                line = self.line()
+            except socket.timeout:
+                continue
+            if line.startswith(b"MSG"):
+                parts = line.split()
+                out.append((parts[1].decode(), self.exact(int(parts[-1]))))
+            elif line == b"PING":
+                self.sock.sendall(b"PONG\r\n")
+        self.sock.settimeout(5)
+        return out
+
+
+def test_six_replicas_stay_exact_through_faults(c):
+    """Viewers on every replica; a late joiner, a graceful leave, a SIGKILL, a NATS server killed
+    and restarted: after each step every live replica reports the exact count."""
+    n = c.n
+    viewers = {i: i for i in range(1, n + 1)}  # replica i holds i viewers of "live"
+    for i in range(1, n):
+        for s in range(viewers[i]):
+            heartbeat(c, i, "live", f"r{i}s{s}")
+    assert c.request(1, "PUT", "/live/counter", {"action": "increment"})[0] == 200
+    expected = sum(viewers[i] for i in range(1, n)) + 1
+    timed_wait(c, "live", expected, f"{n - 1} replicas started")
+
+    c.late.discard(n)
+    c.start(n)
+    c.wait_up(n)
+    for s in range(viewers[n]):
+        heartbeat(c, n, "live", f"r{n}s{s}")
+    expected += viewers[n]
+    timed_wait(c, "live", expected, f"replica {n} joined late with {viewers[n]} viewers")
+
+    c.procs[2].terminate()
+    assert c.procs[2].wait(timeout=10) == 0, c.log(2)
+    expected -= viewers[2]
+    took = timed_wait(c, "live", expected, "replica 2 left gracefully")
+    assert took < c.retire_after, f"a graceful leave took {took:.2f} s, as long as a silent one"
+
+    c.procs[3].kill()
+    c.procs[3].wait()
+    expected -= viewers[3]
+    timed_wait(c, "live", expected, "replica 3 was SIGKILLed", timeout=c.retire_after + 15)
+
+    c.servers.kill(0)  # replicas 1, 4, ... list it first, so they are connected there
+    for s in range(2):
+        heartbeat(c, 1, "live", f"after-kill{s}")
+    expected += 2
+    timed_wait(c, "live", expected, "nats-server 0 was SIGKILLed")
+    assert "nats: disconnected" in c.log(1), c.log(1)
+    c.servers.start(0)
+    c.servers.wait_up(0)
+    heartbeat(c, 4, "live", "after-restart")
+    expected += 1
+    timed_wait(c, "live", expected, "nats-server 0 was restarted")
+    time.sleep(1)
+    c.wait_all("live", expected, timeout=5, replicas=c.live())
+
+    for i in c.live():
+        assert metric(c, i, "converge_replication_peers_up") == len(c.live()) - 1, (i, c.log(i))
+        assert metric(c, i, "converge_rejected_messages_total") == 0, c.log(i)
+    # The dashboard lists whoever was heard: the live as up, the gone (2 and 3) as down.
+    status, data = c.request(1, "GET", "/cluster")
+    assert status == 200, (status, data)
+    up = {p["id"]: p["up"] for p in json.loads(data)["peers"]}
+    assert up == {i: i in c.live() for i in range(2, n + 1)}, up
+    asked = sum(metric(c, i, "converge_replication_repairs_requested_total") for i in c.live())
+    answered = sum(metric(c, i, "converge_replication_repairs_answered_total") for i in c.live())
+    print(f"  repairs over the run, live replicas: {asked:.0f} requested, {answered:.0f} answered")
+    assert asked >= len(c.live()) - 1, "the late joiner asked nobody for the state it missed"
+    traffic(c)
+
+
+def traffic(c, seconds=3.0):
+    """Frames and bytes each replica publishes and receives per second on NATS, over `seconds`."""
+    def sample(i):
+        _, text = c.request(i, "GET", "/metrics")
+        out = {}
+        for m in re.finditer(r'converge_replication_subject_(bytes|messages)_total\{subject="(\w+)",direction="(\w+)"\} (\S+)', text):
+            out[m.group(1), m.group(2), m.group(3)] = float(m.group(4))
+        return out
+    live = c.live()
+    before = {i: sample(i) for i in live}
+    time.sleep(seconds)
+    after = {i: sample(i) for i in live}
+    rate = {k: sum(after[i][k] - before[i][k] for i in live) / len(live) / seconds for k in after[live[0]]}
+    print(f"  per replica per second at {len(live)} replicas (idle): "
+          + ", ".join(f"{d} {s} {kind} {v:.0f}" for (kind, s, d), v in sorted(rate.items())))
+    return rate
+
+
+def test_hostile_publishers_are_refused(c):
+    """Garbage, oversized, moved and replayed frames published into the replication subjects by
+    a NATS client without the secret change no count, crash nothing, and are counted. The NATS
+    server wants a token (--nats-token-file), which the attacker holds like any account holder."""
+    try:
+        RawNats(c.servers.client[0], token="wrong")
+        raise AssertionError("the NATS server let a client in with a wrong token")
+    except OSError:
+        pass
+    attacker = RawNats(c.servers.client[0], token=c.servers.token)
+    attacker.sub("converge.>", 1)
+    attacker.flush()
+    heartbeat(c, 1, "sec", "v")
+    c.wait_all("sec", 1)
+    captured = attacker.capture(1.0)
+    assert captured, "the attacker heard no replication frame"
+    assert c.request(1, "POST", "/sec/leave", {"session": "v"})[0] == 200
+    c.wait_all("sec", 0)
+
+    rejected_before = {i: metric(c, i, "converge_rejected_messages_total") for i in c.live()}
+    for subject, frame in captured:
+        attacker.pub(subject, frame)  # a replay, verbatim
+        attacker.pub("converge.sync.2" if subject != "converge.sync.2" else "converge.sync.1", frame)  # moved
+        attacker.pub("converge.to.2", frame)
+        tampered = bytearray(frame)
+        tampered[len(frame) // 2] ^= 1
+        attacker.pub(subject, bytes(tampered))
+    for junk in (b"", b"\x01", os.urandom(40), os.urandom(5000), b"\x00" * (900 * 1024)):
+        for subject in ("converge.sync.1", "converge.sync.99", "converge.to.1", "converge.to.2"):
+            attacker.pub(subject, junk)
+    attacker.flush()
+    time.sleep(1.0)
+    for i in c.live():
+        assert c.procs[i].poll() is None, f"replica {i} died:\n{c.log(i)}"
+        replays = metric(c, i, "converge_replication_replays_total")
+        rejected = metric(c, i, "converge_rejected_messages_total")
+        assert replays >= 1, (i, replays)
+        assert rejected - rejected_before[i] >= 20, (i, rejected, rejected_before[i])
+    c.wait_all("sec", 0)
+    heartbeat(c, 2, "sec", "w")  # replication still works
+    c.wait_all("sec", 1)
+
+
+def test_supercluster_cut_and_heal(c):
+    """Two NATS clusters joined by a gateway, two replicas on each: when the gateway is cut each
+    side counts its own viewers (the other side's are retired after --retire-after), and once it
+    heals every replica is exact again (the retired incarnations rejoin)."""
+    for i in c.live():
+        for s in range(i):
+            heartbeat(c, i, "both", f"r{i}s{s}")
+    total = sum(c.live())
+    timed_wait(c, "both", total, "gateway up")
+    c.servers.cut(True)
+    east, west = [1, 3], [2, 4]  # replica i lists server (i - 1) % 2 first
+    start = time.time()
+    c.wait_all("both", sum(east), replicas=east, timeout=c.retire_after + 15)
+    c.wait_all("both", sum(west), replicas=west, timeout=c.retire_after + 15)
+    print(f"  gateway cut: each side counts its own viewers after {time.time() - start:.2f} s")
+    heartbeat(c, 1, "both", "during-cut")
+    c.wait_all("both", sum(east) + 1, replicas=east)
+    c.servers.cut(False)
+    timed_wait(c, "both", total + 1, "gateway healed", timeout=40)
+    time.sleep(1)
+    c.wait_all("both", total + 1, timeout=5)
+
+
+TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
+SHAPES = {"six_replicas_stay_exact_through_faults": dict(servers=3, replicas=6, late=(6,)),
+          "hostile_publishers_are_refused": dict(servers=1, replicas=2, late=(), token="nats-test-token"),
+          "supercluster_cut_and_heal": dict(servers="super", replicas=4, late=())}
+
+
+def main():
+    args = [a for a in sys.argv[1:]]
+    replicas = None
+    if "--replicas" in args:
+        k = args.index("--replicas")
+        replicas = int(args[k + 1])
+        del args[k:k + 2]
+    if len(args) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, nats_binary = args[0], args[1]
+    selected = args[2:] or list(TESTS)
+    failed = 0
+    for name in selected:
+        shape = dict(SHAPES[name])
+        n = replicas or shape["replicas"]
+        late = (n,) if shape["late"] else ()
+        if shape["servers"] == "super":
+            servers = Supercluster(nats_binary)
+        else:
+            servers = NatsServers(nats_binary, shape["servers"], token=shape.get("token"))
+        c = None
+        start = time.time()
+        try:
+            try:
+                c = NatsCluster(binary, servers, n, late=late)
+                TESTS[name](c)
+            finally:
+                try:
+                    if c is not None:
+                        c.stop()
+                finally:
+                    servers.stop()
+            print(f"PASS {name} ({time.time() - start:.1f} s)")
+        except Exception as e:  # report every failure, with the replicas' logs
+            failed += 1
+            print(f"FAIL {name}: {e!r}")
+            for i in (c.http if c is not None else []):
+                print(f"--- replica {i} log\n{c.log(i)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
