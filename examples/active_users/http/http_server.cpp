@@ -105,6 +105,9 @@ asio::awaitable<void> http_server::connection(tcp::socket socket) {
         auto route = routes_.find(req.method(), req.target(), upgrade);
         if (route && route->websocket != nullptr) {
             stream.expires_never();
+            // The socket may stay open for hours, idle: give back what served the HTTP request.
+            buffer = beast::flat_buffer{};
+            std::string{}.swap(out);
             co_await (*route->websocket)(std::move(stream), std::move(req), std::move(route->params));
             co_return;
         }
