@@ -21,7 +21,7 @@ asio::awaitable<http_response> snapshot(const parts& p, const http_request& req,
 
 asio::awaitable<void> live(const parts& p, boost::beast::tcp_stream stream, http_request req, route_params) {
     live_socket ws(std::move(stream), p.opts.expiry);
-    if (!co_await ws.accept(req)) co_return;
+    if (!co_await ws.accept(std::move(req))) co_return;
     co_await ws.run(p.watchers, key, p.render());
 }
 

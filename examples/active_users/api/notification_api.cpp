@@ -65,7 +65,7 @@ asio::awaitable<void> live(const parts& p, boost::beast::tcp_stream stream, http
                            route_params params) {
     const std::string user = std::move(params[0]);
     live_socket ws(std::move(stream), p.opts.expiry);
-    if (!co_await ws.accept(req)) co_return;
+    if (!co_await ws.accept(std::move(req))) co_return;
     co_await ws.run(p.followers, user, live_message("user", user, p.notes.unread(user)));
 }
 

@@ -74,7 +74,7 @@ asio::awaitable<void> live(const parts& p, boost::beast::tcp_stream stream, http
     const auto id = p.pages.intern(page);
     if (!id) co_return;  // the registry is full: the connection closes without a handshake
     live_socket ws(std::move(stream), p.opts.expiry);
-    if (!co_await ws.accept(req)) co_return;
+    if (!co_await ws.accept(std::move(req))) co_return;
     const session_table::stream_session viewer(p.sessions, *id, reinterpret_cast<std::uintptr_t>(&ws));
     co_await ws.run(p.viewers, page, live_message("page", page, p.counts.view(page)));
 }

@@ -27,7 +27,7 @@ live_socket::live_socket(beast::tcp_stream stream, std::chrono::milliseconds idl
     ws_.read_message_max(4 * 1024);
 }
 
-asio::awaitable<bool> live_socket::accept(const http_request& req) {
+asio::awaitable<bool> live_socket::accept(http_request req) {
     boost::system::error_code ec;
     co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
     co_return !ec;

@@ -21,8 +21,9 @@ class live_socket {
 public:
     live_socket(boost::beast::tcp_stream stream, std::chrono::milliseconds idle_timeout);
 
-    /// Completes the handshake for `req`; false when the client went away or it failed.
-    boost::asio::awaitable<bool> accept(const http_request& req);
+    /// Completes the handshake for `req`; false when the client went away or it failed. Takes
+    /// the request so that it is freed once answered, not held for the life of the socket.
+    boost::asio::awaitable<bool> accept(http_request req);
     /// Listens to `key` in `feed`: sends `first`, then the latest push whenever there is a new
     /// one, until the client closes; returns once nothing uses the socket any more.
     boost::asio::awaitable<void> run(fanout& feed, std::string key, std::string first);
