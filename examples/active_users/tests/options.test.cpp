@@ -55,7 +55,7 @@ TEST_CASE("flags parse into options, and every bad flag is named in the error", 
     CHECK(help->help);
 }
 
-TEST_CASE("--nats replaces the mesh, and its login files are read and checked at start", "[options][nats]") {
+TEST_CASE("the --nats flag replaces the mesh, and its login files are read and checked at start", "[options][nats]") {
     const auto ok = parse({"--id", "7", "--nats", "nats://a:4222,nats://b:4223", "--nats-subject-prefix", "prod.eu-1"});
     REQUIRE(ok);
     CHECK(ok->nats.servers == std::vector<std::string>{"nats://a:4222", "nats://b:4223"});
