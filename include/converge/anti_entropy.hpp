@@ -286,14 +286,9 @@ private:
     /// with every other run of a peer this replica knows of and how far it got with each (the
     /// runs it stopped hearing: a recipient that missed earlier reports learns them here).
     void write_report(const Peer& p, peer& st, message& m) {
-        std::map<std::uint64_t, std::uint64_t> heard, known;
-        for (const auto& [q, qs] : peers_) {
-            if (q == p) continue;
-            if (qs.their_epoch != 0 && qs.sends_since_heard < hear_window) heard[qs.their_epoch] = qs.received;
-            if (qs.their_epoch != 0) known[qs.their_epoch] = std::max(known[qs.their_epoch], qs.received);
-            for (const auto& [epoch, received] : qs.received_in) known[epoch] = std::max(known[epoch], received);
-        }
-        for (const auto& [epoch, received] : departed_) known[epoch] = std::max(known[epoch], received);
+        std::map<std::uint64_t, std::uint64_t> heard;  // by epoch: sorted, one entry per run
+        for (const auto& [q, qs] : peers_)
+            if (!(q == p) && qs.their_epoch != 0 && qs.sends_since_heard < hear_window) heard[qs.their_epoch] = qs.received;
         std::vector<heard_peer> now;
         for (const auto& [epoch, received] : heard) now.push_back({epoch, received});
         const auto same_epoch = [](const heard_peer& a, const heard_peer& b) { return a.epoch == b.epoch; };
@@ -303,12 +298,30 @@ private:
         m.report_version = st.report_version;
         if (!changed && !st.report_requested) return;
         m.has_report = true;
-        for (const auto& [epoch, received] : known)
-            if (!heard.contains(epoch)) m.dropped.push_back({epoch, received});
+        m.dropped = runs_not_heard(p, heard);
         m.report = now;
         st.reported = std::move(now);
         st.reported_once = true;
         st.report_requested = false;
+    }
+
+    /// Every run of a peer other than `p` that this replica knows of and is not in `heard`,
+    /// with how far it got: the dropped list of a report, built only when a report goes out.
+    std::vector<heard_peer> runs_not_heard(const Peer& p, const std::map<std::uint64_t, std::uint64_t>& heard) const {
+        std::map<std::uint64_t, std::uint64_t> known;
+        const auto note = [&known](std::uint64_t epoch, std::uint64_t received) {
+            known[epoch] = std::max(known[epoch], received);
+        };
+        for (const auto& [q, qs] : peers_) {
+            if (q == p) continue;
+            if (qs.their_epoch != 0) note(qs.their_epoch, qs.received);
+            for (const auto& [epoch, received] : qs.received_in) note(epoch, received);
+        }
+        for (const auto& [epoch, received] : departed_) note(epoch, received);
+        std::vector<heard_peer> out;
+        for (const auto& [epoch, received] : known)
+            if (!heard.contains(epoch)) out.push_back({epoch, received});
+        return out;
     }
 
     /// Records `from`'s report: drops the skipped changes it confirms; logs again, for it
