@@ -11,6 +11,7 @@ import ctypes
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import struct
@@ -26,10 +27,25 @@ def die_with_parent():
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that binds now, drawn at random below the kernel's ephemeral range (32768 and up).
+    A port from bind(0) is an ephemeral one: between this check and the replica's own bind,
+    any process's outbound connection (another test's replica dialling its peers, under
+    ctest -j2) could take it, and then this test talks to someone else's listener."""
+    while True:
+        port = random.randrange(20000, 32000)
+        if port in _ports_given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_given.add(port)
+        return port
 
 
 AUTH_SIZE = 57  # the dialer's handshake message, before its frames
