@@ -73,6 +73,7 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
     }
     for (const std::uint64_t inc : silent) {
         presence_.update([&](presence_state& s) { return s.retire(inc, presence_clock_now()); });
+        note(membership_event::kind::retired, inc);
         last_heard_.erase(inc);
         holders_.erase(inc);
     }
@@ -97,6 +98,7 @@ bool viewer_counts::start_over_if_cut_off(std::chrono::steady_clock::time_point 
     const std::uint64_t old = incarnation_;
     incarnation_ = fresh_id();
     ++rejoins_;
+    note(membership_event::kind::started_over, incarnation_);
     presence_state fresh;
     (void)fresh.retire(old, presence_clock_now());
     for (const auto& [page, n] : local_viewers_)
@@ -123,6 +125,17 @@ std::vector<std::string> viewer_counts::take_changed() {
     std::vector<std::string> out;
     out.swap(changed_);
     return out;
+}
+
+std::vector<viewer_counts::membership_event> viewer_counts::take_events() {
+    std::lock_guard lock(mutex_);
+    std::vector<membership_event> out;
+    out.swap(events_);
+    return out;
+}
+
+void viewer_counts::note(membership_event::kind what, std::uint64_t incarnation) {
+    if (events_.size() < max_events) events_.push_back({what, incarnation});
 }
 
 viewer_counts::stats viewer_counts::statistics() const {
@@ -169,6 +182,8 @@ void viewer_counts::heard(const presence_state& news, std::optional<std::uint64_
     for (const auto& m : news.retired()) {
         holders_.erase(m.replica);
         last_heard_.erase(m.replica);
+        // A snapshot restored from disk (no sender) is not news of the cluster's.
+        if (sender) note(membership_event::kind::retirement_heard, m.replica);
     }
     // A retirement can change any page; the others are read off the state before the merge.
     if (!news.retired().empty()) touch_all();
@@ -204,6 +219,7 @@ void viewer_counts::rejoin() {
     // everywhere; publish the sessions this process still holds under a new id.
     incarnation_ = fresh_id();
     ++rejoins_;
+    note(membership_event::kind::rejoined, incarnation_);
     presence_.restart(incarnation_);
     adjustments_.restart(incarnation_);
     for (const auto& [page, n] : local_viewers_) {
