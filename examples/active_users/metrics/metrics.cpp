@@ -83,6 +83,14 @@ std::string render_metrics(const service_stats& s) {
     family(out, "converge_replication_lag_seconds", "gauge", "Age of the last frame from each peer on arrival.");
     for (const auto& [peer, lag] : s.net.lag_seconds)
         out << "converge_replication_lag_seconds{peer=\"" << peer << "\"} " << lag << "\n";
+    family(out, "converge_channel_sent_messages_total", "counter",
+           "Mesh replication messages sent per channel, every peer (repeats left out are not counted).");
+    for (const channel_sent& c : s.replication.sent)
+        out << "converge_channel_sent_messages_total{channel=\"" << c.channel << "\"} " << c.messages << '\n';
+    family(out, "converge_channel_sent_bytes_total", "counter",
+           "Mesh replication payload bytes sent per channel, every peer, before frame headers and MACs.");
+    for (const channel_sent& c : s.replication.sent)
+        out << "converge_channel_sent_bytes_total{channel=\"" << c.channel << "\"} " << c.bytes << '\n';
     family(out, "converge_channel_messages_total", "counter", "Replication messages per channel and outcome.");
     for (const auto& [name, c] : s.channels) {
         out << "converge_channel_messages_total{channel=\"" << name << "\",outcome=\"news\"} " << c.merges << "\n"

@@ -28,8 +28,9 @@ void broadcast_replicator::tick() {
     forget_silent(std::chrono::steady_clock::now());
     ++ticks_;
     for (const channel& c : channels_) {
-        const std::vector<std::byte> m = c.owner->publish();
-        if (published_.should_send(c, m) || ticks_ % digest_every == 0) net_.publish(c.id, tagged(kind::publication, m));
+        // Publications have no acks: any that differs from the last is news.
+        const outgoing_message m{c.owner->publish(), true, {}};
+        if (published_.should_send(c, m) || ticks_ % digest_every == 0) net_.publish(c.id, tagged(kind::publication, m.bytes));
         for (const addressed_message& q : c.owner->repair_requests(ticks_)) {
             net_.send(q.to, c.id, tagged(kind::request, q.bytes));
             ++requested_;
@@ -89,7 +90,8 @@ replication_stats broadcast_replicator::statistics() const {
             .rejected = rejected_.load(),
             .peers_up = heard_.size(),
             .repairs_requested = requested_.load(),
-            .repairs_answered = answered_.load()};
+            .repairs_answered = answered_.load(),
+            .sent = {}};  // NATS counts per subject class (transport_stats::subjects)
 }
 
 }  // namespace active_users

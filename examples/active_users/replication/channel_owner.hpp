@@ -30,6 +30,19 @@ struct addressed_message {
     std::vector<std::byte> bytes;
 };
 
+/// A mesh message for one peer. `news` says whether it carries anything beyond acknowledgements
+/// (changes, a full state, a report or a request for one); `ack` is what it acknowledges. A
+/// message without news may wait, or not go at all (see repeat_filter).
+struct outgoing_message {
+    std::vector<std::byte> bytes;
+    bool news = false;
+    struct acknowledgement {
+        std::uint64_t epoch = 0;
+        std::uint64_t seq = 0;
+        friend bool operator==(const acknowledgement&, const acknowledgement&) = default;
+    } ack;
+};
+
 /// Counters one channel keeps about what arrived on it.
 struct channel_stats {
     std::uint64_t merges = 0;    ///< messages that brought news
@@ -44,7 +57,7 @@ public:
     virtual ~channel_owner() = default;
 
     /// The encoded message to send `peer` now (every interval, and at once after `peer_up`).
-    [[nodiscard]] virtual std::vector<std::byte> message_for(peer_id peer) = 0;
+    [[nodiscard]] virtual outgoing_message message_for(peer_id peer) = 0;
     /// Bytes from `peer`: true when they brought news. Bytes that do not decode are a failure
     /// and change nothing.
     virtual result<bool> receive(peer_id peer, std::span<const std::byte> bytes) = 0;

@@ -14,15 +14,31 @@ namespace active_users {
 /// Decides, for one link, which channels' messages are worth sending. A sync message equal to the
 /// last one sent on the same link and channel is a no-op at the receiver (it merges nothing new,
 /// moves no ack), and the link already delivered the first, so it is skipped: an idle link
-/// carries one frame per interval (the heartbeat channel's) instead of one per channel. Make a
-/// new filter for each link: after a reconnect nothing is known to have arrived.
+/// carries one frame per interval (the heartbeat channel's) instead of one per channel.
+///
+/// A message without news (see outgoing_message) is not worth a frame of its own unless it
+/// moves the ack; then it waits `ack_every` intervals, unless news carries it sooner. Sent at
+/// once, every change would cost three frames per link: the change, the peer's ack, and the
+/// sender's next message, which differs only in that its log is now acknowledged. Now that last
+/// one never goes, and the acks of a second's changes share one frame; the cost is that the
+/// sender keeps its changes in its log about a second longer. The heartbeat channel goes every
+/// interval anyway and carries its acks at once. Make a new filter for each link: after a
+/// reconnect nothing is known to have arrived.
 class repeat_filter {
 public:
-    /// True when `payload` should be sent on `c`; remembers it as the last one sent.
-    bool should_send(const channel& c, const std::vector<std::byte>& payload);
+    static constexpr int ack_every = 10;
+
+    /// Called once per interval per channel: true when `m` should be sent on `c`; remembers it
+    /// as the last one sent.
+    bool should_send(const channel& c, const outgoing_message& m);
 
 private:
-    std::map<std::uint8_t, std::vector<std::byte>> last_sent_;  ///< by channel id
+    struct last {
+        std::vector<std::byte> bytes;
+        outgoing_message::acknowledgement ack;
+        int ack_waited = 0;  ///< intervals a moved ack has waited
+    };
+    std::map<std::uint8_t, last> last_sent_;  ///< by channel id
 };
 
 }  // namespace active_users

@@ -6,14 +6,22 @@
 
 namespace active_users {
 
-replicator::replicator(const channel_table& channels, transport& net) : channels_(channels), net_(net) {}
+replicator::replicator(const channel_table& channels, transport& net) : channels_(channels), net_(net) {
+    for (const channel& c : channels_) sent_.push_back({c.name, 0, 0});
+}
 
 void replicator::tick() {
     std::lock_guard lock(mutex_);
     for (auto& [peer, filter] : links_) {
+        std::size_t row = 0;
         for (const channel& c : channels_) {
-            std::vector<std::byte> message = c.owner->message_for(peer);
-            if (filter.should_send(c, message)) net_.send(peer, c.id, std::move(message));
+            outgoing_message message = c.owner->message_for(peer);
+            if (filter.should_send(c, message)) {
+                ++sent_[row].messages;
+                sent_[row].bytes += message.bytes.size();
+                net_.send(peer, c.id, std::move(message.bytes));
+            }
+            ++row;
         }
     }
 }
@@ -56,6 +64,7 @@ replicator::stats replicator::statistics() const {
     s.delivered = delivered_.load();
     s.rejected = rejected_.load();
     s.peers_up = links_.size();
+    s.sent = sent_;
     return s;
 }
 

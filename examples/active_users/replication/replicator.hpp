@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace active_users {
 
@@ -39,6 +40,7 @@ private:
     transport& net_;
     mutable std::mutex mutex_;                  ///< guards links_; taken before any owner's
     std::map<peer_id, repeat_filter> links_;    ///< the peers that are up
+    std::vector<channel_sent> sent_;            ///< per row of the table; under mutex_
     std::atomic<std::uint64_t> delivered_{0};
     std::atomic<std::uint64_t> rejected_{0};
 };

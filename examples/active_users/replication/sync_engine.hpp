@@ -6,8 +6,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 namespace active_users {
+
+/// What one channel sent on the mesh: messages (the repeats left out are not counted) and
+/// payload bytes, before each frame's header and MAC.
+struct channel_sent {
+    std::string_view channel;
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+};
 
 struct replication_stats {
     std::uint64_t delivered = 0;          ///< payloads an owner accepted
@@ -15,6 +25,7 @@ struct replication_stats {
     std::size_t peers_up = 0;             ///< mesh: peers with a link up; broadcast: replicas heard lately
     std::uint64_t repairs_requested = 0;  ///< broadcast: repair requests sent
     std::uint64_t repairs_answered = 0;   ///< broadcast: answers sent
+    std::vector<channel_sent> sent;       ///< mesh: per channel, in table order
 };
 
 /// The replication engine between the channel table and a transport: per-peer anti-entropy over

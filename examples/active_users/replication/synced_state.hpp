@@ -57,10 +57,13 @@ public:
         else sync_.template emplace<sync_type>(epoch);
     }
 
-    std::vector<std::byte> message_for(peer_id peer) override {
+    outgoing_message message_for(peer_id peer) override {
         std::lock_guard lock(guard_);
-        if (auto* s = std::get_if<sync_type>(&sync_)) return converge::encode(s->message_for(peer));
-        return {};
+        auto* s = std::get_if<sync_type>(&sync_);
+        if (s == nullptr) return {};
+        const auto m = s->message_for(peer);
+        const bool news = m.full_state || !m.payload.empty() || !m.relayed.empty() || m.has_report || m.awaiting_report;
+        return {converge::encode(m), news, {m.ack_epoch, m.ack}};
     }
 
     result<bool> receive(peer_id peer, std::span<const std::byte> bytes) override {

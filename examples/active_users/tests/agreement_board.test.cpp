@@ -16,7 +16,7 @@ page_board::summary counts(std::uint64_t digest, std::int64_t viewers = 1) { ret
 
 /// Sends what `from` has for `to_id` over the channel, as the mesh would.
 void deliver(agreement_board& from, peer_id from_id, agreement_board& to, peer_id to_id) {
-    const std::vector<std::byte> m = from.channel().message_for(to_id);
+    const std::vector<std::byte> m = from.channel().message_for(to_id).bytes;
     REQUIRE(to.channel().receive(from_id, m));
 }
 

@@ -138,7 +138,7 @@ TEST_CASE("notifications reject undecodable or misrouted messages and change not
         CHECK(r.error().message.find("converge:") == 0);
     }
     // A well-formed message of one channel sent on another is a type mismatch.
-    const auto modifications = b.modifications().message_for(1);
+    const auto modifications = b.modifications().message_for(1).bytes;
     CHECK_FALSE(a.subscriptions().receive(2, modifications));
     CHECK_FALSE(a.read_marks().receive(2, modifications));
     // The truncated message is refused too, though its prefix is valid.

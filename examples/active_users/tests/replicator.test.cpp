@@ -110,12 +110,12 @@ TEST_CASE("an idle link sends only the heartbeat channel, and every message it s
 
     for (int i = 0; i < 5; ++i) {
         // What the filter skips, delivered anyway, merges nothing and moves no ack.
-        const auto skipped = a.adjustments().message_for(2);
+        const auto skipped = a.adjustments().message_for(2).bytes;
         const auto merges = b.statistics().merges;
-        const auto reply = b.adjustments().message_for(1);
+        const auto reply = b.adjustments().message_for(1).bytes;
         REQUIRE(b.adjustments().receive(1, skipped));
         CHECK(b.statistics().merges == merges);
-        CHECK(b.adjustments().message_for(1) == reply);
+        CHECK(b.adjustments().message_for(1).bytes == reply);
         round();  // idle
     }
     CHECK(a_net.sent(1) - presence_before == 5);
@@ -132,7 +132,7 @@ TEST_CASE("a new link forgets what the last one sent", "[replicator]") {
     const channel_table channels{{9, "quiet", &a.owner()}, {1, "beat", &b.owner(), true}};
     const channel& quiet = *channels.find(9);
     const channel& beat = *channels.find(1);
-    const std::vector<std::byte> m{std::byte{1}};
+    const outgoing_message m{{std::byte{1}}, true, {}};
     repeat_filter old_link;
     CHECK(old_link.should_send(quiet, m));
     CHECK_FALSE(old_link.should_send(quiet, m));
@@ -140,6 +140,33 @@ TEST_CASE("a new link forgets what the last one sent", "[replicator]") {
     CHECK(new_link.should_send(quiet, m));
     CHECK(new_link.should_send(beat, m));
     CHECK(new_link.should_send(beat, m));  // the heartbeat repeats
+}
+
+TEST_CASE("a message that only moves an ack waits, and one that moves nothing never goes", "[replicator]") {
+    clicks a(1);
+    const channel_table channels{{9, "quiet", &a.owner()}};
+    const channel& quiet = *channels.find(9);
+    repeat_filter link;
+    const auto message = [](std::uint8_t tag, bool news, std::uint64_t ack) {
+        return outgoing_message{{std::byte{tag}}, news, {7, ack}};
+    };
+    REQUIRE(link.should_send(quiet, message(1, true, 0)));  // a change
+    // The same change again (not yet acknowledged): a repeat.
+    CHECK_FALSE(link.should_send(quiet, message(1, true, 0)));
+    // The log was acknowledged: other bytes, the same ack: nothing the peer needs.
+    for (int i = 0; i < 3 * repeat_filter::ack_every; ++i) CHECK_FALSE(link.should_send(quiet, message(2, false, 0)));
+    // An ack of the peer's change moves: it waits ack_every intervals, then goes.
+    int waited = 0;
+    while (!link.should_send(quiet, message(3, false, 5))) ++waited;
+    CHECK(waited == repeat_filter::ack_every - 1);
+    // A moved ack goes at once with news.
+    CHECK(link.should_send(quiet, message(4, true, 6)));
+    // The heartbeat channel's messages all go, acks and all.
+    const channel_table beats{{1, "beat", &a.owner(), true}};
+    repeat_filter beat_link;
+    CHECK(beat_link.should_send(*beats.find(1), message(1, false, 0)));
+    CHECK(beat_link.should_send(*beats.find(1), message(1, false, 0)));
+    CHECK(beat_link.should_send(*beats.find(1), message(2, false, 1)));
 }
 
 TEST_CASE("a channel table refuses a repeated id or name", "[replicator]") {

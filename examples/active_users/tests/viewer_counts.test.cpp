@@ -87,7 +87,7 @@ TEST_CASE("viewer counts reject undecodable messages and change nothing", "[view
     CHECK(rejected.error().message.find("converge:") == 0);
     // A well-formed message of the other channel is a type mismatch.
     b.adjust("p", true);
-    CHECK_FALSE(a.presence().receive(2, b.adjustments().message_for(1)));
+    CHECK_FALSE(a.presence().receive(2, b.adjustments().message_for(1).bytes));
     CHECK(a.view("p").count == 2);
     CHECK(a.statistics().rejected == 2);
     CHECK(a.take_changed() == std::vector<std::string>{"p"});  // only the fold changed it

@@ -16,8 +16,8 @@ namespace active_users::testing {
 inline void exchange(std::initializer_list<std::pair<channel_owner*, channel_owner*>> pairs, int rounds = 3) {
     for (int round = 0; round < rounds; ++round) {
         for (const auto& [a, b] : pairs) {
-            REQUIRE(b->receive(1, a->message_for(2)).ok());
-            REQUIRE(a->receive(2, b->message_for(1)).ok());
+            REQUIRE(b->receive(1, a->message_for(2).bytes).ok());
+            REQUIRE(a->receive(2, b->message_for(1).bytes).ok());
         }
     }
 }
