@@ -6,6 +6,8 @@
 
 #include <converge/encoding.hpp>
 
+#include <algorithm>
+
 namespace active_users {
 
 viewer_counts::viewer_counts(sync_mode mode)
@@ -83,7 +85,12 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
 
 std::size_t viewer_counts::collect_retired(std::uint64_t before) {
     std::lock_guard lock(mutex_);
-    const std::size_t markers = presence_.state().retired().size();
+    // Raising the horizon is a change every peer is sent, so it moves only when a marker is due:
+    // moved every call, an idle cluster sent a presence change a second on every link. A marker
+    // merged later from an older state is collected at the next call.
+    const auto& markers_now = presence_.state().retired();
+    if (std::none_of(markers_now.begin(), markers_now.end(), [&](const auto& m) { return m.at < before; })) return 0;
+    const std::size_t markers = markers_now.size();
     presence_.update([&](presence_state& s) { return s.collect_retired(before); });
     return markers - presence_.state().retired().size();
 }

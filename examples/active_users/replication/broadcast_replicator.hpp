@@ -55,7 +55,7 @@ private:
     std::chrono::milliseconds forget_after_;
     mutable std::mutex mutex_;  ///< guards heard_ and ticks_; taken before any owner's
     std::map<peer_id, std::chrono::steady_clock::time_point> heard_;
-    repeat_filter published_;  ///< the last publication of each channel
+    repeat_filter published_{1};  ///< the last publication of each channel; presence, the liveness signal, every interval
     std::uint64_t ticks_ = 0;
     std::atomic<std::uint64_t> delivered_{0};
     std::atomic<std::uint64_t> rejected_{0};

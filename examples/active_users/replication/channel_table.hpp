@@ -17,9 +17,10 @@ struct channel {
     std::uint8_t id;
     std::string_view name;
     channel_owner* owner;
-    /// Sent every interval even when it repeats itself: the liveness signal by which peers know
-    /// this replica is alive (one channel is enough). Other channels skip a message equal to the
-    /// last one sent on the same link, which would tell the peer nothing.
+    /// Sent even when it repeats itself, every few intervals (repeat_filter::mesh_heartbeat_every on the mesh):
+    /// the liveness signal by which peers know this replica is alive (one channel is enough).
+    /// Other channels skip a message equal to the last one sent on the same link, which would
+    /// tell the peer nothing.
     bool heartbeat = false;
 };
 

@@ -21,12 +21,20 @@ namespace active_users {
 /// once, every change would cost three frames per link: the change, the peer's ack, and the
 /// sender's next message, which differs only in that its log is now acknowledged. Now that last
 /// one never goes, and the acks of a second's changes share one frame; the cost is that the
-/// sender keeps its changes in its log about a second longer. The heartbeat channel goes every
-/// interval anyway and carries its acks at once. Make a new filter for each link: after a
+/// sender keeps its changes in its log about a second longer.
+///
+/// The heartbeat channel's messages go whenever they differ from the last (its acks at once),
+/// and a repeat every `heartbeat_every` intervals (on the mesh, 4): the liveness signal by which
+/// peers know this replica is alive. That is half of anti_entropy's hear_window (8 messages), so
+/// a peer never takes a quiet link for a silent one. Make a new filter for each link: after a
 /// reconnect nothing is known to have arrived.
 class repeat_filter {
 public:
     static constexpr int ack_every = 10;
+    static constexpr int mesh_heartbeat_every = 4;
+
+    /// `heartbeat_every`: how often the heartbeat channel repeats itself, in intervals.
+    explicit repeat_filter(int heartbeat_every = mesh_heartbeat_every) : heartbeat_every_(heartbeat_every) {}
 
     /// Called once per interval per channel: true when `m` should be sent on `c`; remembers it
     /// as the last one sent.
@@ -37,7 +45,9 @@ private:
         std::vector<std::byte> bytes;
         outgoing_message::acknowledgement ack;
         int ack_waited = 0;  ///< intervals a moved ack has waited
+        int repeats = 0;     ///< heartbeat channel: intervals since it last went
     };
+    int heartbeat_every_;
     std::map<std::uint8_t, last> last_sent_;  ///< by channel id
 };
 
