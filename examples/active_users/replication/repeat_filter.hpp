@@ -14,7 +14,7 @@ namespace active_users {
 /// Decides, for one link, which channels' messages are worth sending. A sync message equal to the
 /// last one sent on the same link and channel is a no-op at the receiver (it merges nothing new,
 /// moves no ack), and the link already delivered the first, so it is skipped: an idle link
-/// carries one frame per interval (the heartbeat channel's) instead of one per channel.
+/// carries the heartbeat channel's frame every few intervals and nothing else.
 ///
 /// A message without news (see outgoing_message) is not worth a frame of its own unless it
 /// moves the ack; then it waits `ack_every` intervals, unless news carries it sooner. Sent at
@@ -23,11 +23,11 @@ namespace active_users {
 /// one never goes, and the acks of a second's changes share one frame; the cost is that the
 /// sender keeps its changes in its log about a second longer.
 ///
-/// The heartbeat channel's messages go whenever they differ from the last (its acks at once),
-/// and a repeat every `heartbeat_every` intervals (on the mesh, 4): the liveness signal by which
-/// peers know this replica is alive. That is half of anti_entropy's hear_window (8 messages), so
-/// a peer never takes a quiet link for a silent one. Make a new filter for each link: after a
-/// reconnect nothing is known to have arrived.
+/// The heartbeat channel's messages go at once when they bring news, and otherwise every
+/// `heartbeat_every` intervals (on the mesh, 4), carrying whatever ack is current: the liveness
+/// signal by which peers know this replica is alive. That is half of anti_entropy's hear_window
+/// (8 messages), so a peer never takes a quiet link for a silent one. Make a new filter for each
+/// link: after a reconnect nothing is known to have arrived.
 class repeat_filter {
 public:
     static constexpr int ack_every = 10;
@@ -45,7 +45,7 @@ private:
         std::vector<std::byte> bytes;
         outgoing_message::acknowledgement ack;
         int ack_waited = 0;  ///< intervals a moved ack has waited
-        int repeats = 0;     ///< heartbeat channel: intervals since it last went
+        int intervals = 0;   ///< since it last went, up to heartbeat_every
     };
     int heartbeat_every_;
     std::map<std::uint8_t, last> last_sent_;  ///< by channel id

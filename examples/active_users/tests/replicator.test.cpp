@@ -160,17 +160,21 @@ TEST_CASE("a message that only moves an ack waits, and one that moves nothing ne
     CHECK(waited == repeat_filter::ack_every - 1);
     // A moved ack goes at once with news.
     CHECK(link.should_send(quiet, message(4, true, 6)));
-    // The heartbeat channel's changed messages go at once, acks and all; a repeat every
-    // heartbeat_every intervals.
+    // The heartbeat channel: its first message and news go at once; anything else (a repeat, a
+    // moved ack) every heartbeat_every intervals, carrying the ack then current.
     const channel_table beats{{1, "beat", &a.owner(), true}};
     const channel& beat = *beats.find(1);
     repeat_filter beat_link;
     CHECK(beat_link.should_send(beat, message(1, false, 0)));
-    CHECK(beat_link.should_send(beat, message(2, false, 1)));
+    CHECK(beat_link.should_send(beat, message(2, true, 0)));
     for (int round = 0; round < 3; ++round) {
-        for (int i = 1; i < repeat_filter::mesh_heartbeat_every; ++i) CHECK_FALSE(beat_link.should_send(beat, message(2, false, 1)));
-        CHECK(beat_link.should_send(beat, message(2, false, 1)));
+        for (int i = 1; i < repeat_filter::mesh_heartbeat_every; ++i)
+            CHECK_FALSE(beat_link.should_send(beat, message(3, false, static_cast<std::uint64_t>(round + 1))));
+        CHECK(beat_link.should_send(beat, message(3, false, static_cast<std::uint64_t>(round + 1))));
     }
+    // Broadcast publishes the heartbeat channel every interval.
+    repeat_filter every_interval{1};
+    for (int i = 0; i < 3; ++i) CHECK(every_interval.should_send(beat, message(1, false, 0)));
 }
 
 TEST_CASE("a channel table refuses a repeated id or name", "[replicator]") {
