@@ -31,6 +31,12 @@ constexpr std::size_t dashboard_pages = 10;
 /// With --nats the channels replicate by broadcast, named by --id on the wire.
 sync_mode mode_of(const options& o) { return {.broadcast = !o.nats.servers.empty(), .self = o.id}; }
 
+/// With --nats presence is sharded by page, and only the shards in use are held.
+shard_plan plan_of(const options& o) {
+    if (o.nats.servers.empty()) return {};
+    return {.shards = o.nats.shards, .follow_all = o.nats.follow_all, .lapse = o.nats.interest_lapse};
+}
+
 std::unique_ptr<transport> make_transport(asio::io_context& io, const options& o) {
     if (!o.nats.servers.empty()) return std::make_unique<nats_transport>(o, fresh_id());
     return std::make_unique<tcp_mesh>(io, o);
@@ -46,12 +52,15 @@ std::unique_ptr<sync_engine> make_replication(const channel_table& channels, tra
 server::server(asio::io_context& io, options o)
     : io_(io),
       opts_(std::move(o)),
-      counts_(mode_of(opts_)),
+      counts_(mode_of(opts_), plan_of(opts_)),
       notes_(0, mode_of(opts_)),
       // The replicated channels. A new channel is a row here and its owner; nothing else changes.
       channels_{
-          {1, "presence", &counts_.presence(), /*heartbeat=*/true},
-          {2, "adjustments", &counts_.adjustments()},
+          // Sharded presence (NATS) sends nothing when idle; adjustments, a small global
+          // channel, then carries the heartbeat by which silent replicas are retired.
+          {1, "presence", &counts_.presence(), /*heartbeat=*/counts_.presence_shard_set() == nullptr,
+           counts_.presence_shard_set()},
+          {2, "adjustments", &counts_.adjustments(), /*heartbeat=*/counts_.presence_shard_set() != nullptr},
           {3, "subscriptions", &notes_.subscriptions()},
           {4, "modifications", &notes_.modifications()},
           {5, "read_marks", &notes_.read_marks()},
