@@ -114,6 +114,14 @@ std::size_t viewer_counts::collect_retired(std::uint64_t before) {
     std::lock_guard lock(mutex_);
     std::size_t collected = 0;
     shards_.for_each([&](std::uint32_t, presence_channel& p) {
+        // Raising the horizon is a change every follower is sent: one shard a second is nothing,
+        // a thousand are a thousand messages a second. So a sharded shard's horizon moves only
+        // when it has a marker to collect; a marker merged later from an older state is then
+        // collected at the next call.
+        const auto& markers_now = p.state().retired();
+        const bool due = !shards_.sharded() ||
+                         std::any_of(markers_now.begin(), markers_now.end(), [&](const auto& m) { return m.at < before; });
+        if (!due) return;
         const std::size_t markers = p.state().retired().size();
         p.update([&](presence_state& s) { return s.collect_retired(before); });
         collected += markers - p.state().retired().size();
@@ -214,7 +222,9 @@ void viewer_counts::heard(const presence_state& news, std::optional<std::uint64_
         last_heard_.erase(m.replica);
     }
     // A retirement can change any page; the others are read off the state before the merge.
-    if (!news.retired().empty()) touch_all();
+    // Sharded, the pages a retirement drops are among those (keys_changed_by names them): a
+    // retirement reaches every shard, and touching every page once per shard would be quadratic.
+    if (!news.retired().empty() && !shards_.sharded()) touch_all();
     for (const std::string& page : pages) touch(page);
     bool retired_here = false;
     for (const auto& m : news.retired()) retired_here = retired_here || m.replica == incarnation_;

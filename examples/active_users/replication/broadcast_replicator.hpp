@@ -60,6 +60,12 @@ public:
     static constexpr std::uint64_t digest_every = 10;
     static constexpr std::uint64_t state_retry = 5;
     static constexpr std::uint64_t state_attempts = 2;
+    /// A shard this replica has not changed for this many intervals sends its digest only every
+    /// `quiet_digest_every`: a writer to a thousand shards would otherwise publish a thousand
+    /// digests a second when idle. Followers have had quiet_shard / digest_every chances to see
+    /// that they missed its last interval; one that joins later fetches the shard's state.
+    static constexpr std::uint64_t quiet_shard = 600;
+    static constexpr std::uint64_t quiet_digest_every = 100;
 
 private:
     /// What is known of one followed shard.
@@ -67,6 +73,7 @@ private:
         bool serving = false;            ///< answering state requests for it
         std::uint64_t requested_at = 0;  ///< the interval its state was last asked for
         std::uint64_t attempts = 0;      ///< state requests sent for it
+        std::uint64_t changed_at = 0;    ///< the interval its publication last changed
         std::vector<std::byte> last;     ///< the last publication
     };
 

@@ -17,6 +17,8 @@ namespace {
 /// consumer: a dropped message is a gap that a repair fills.
 constexpr int pending_messages = 65'536;
 constexpr int pending_bytes = 256 << 20;
+/// Threads that run the message callbacks of every subscription.
+constexpr int delivery_threads = 4;
 
 result<void> nats_check(natsStatus s, const char* what) {
     if (s == NATS_OK) return {};
@@ -100,6 +102,10 @@ result<void> nats_transport::start(transport_receiver& to) {
     if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(nopts.get(), true, on_reconnected, this);
     // Its own broadcasts are no news to a replica.
     if (s == NATS_OK) s = natsOptions_SetNoEcho(nopts.get(), true);
+    // One subscription per followed shard: libnats's default of a thread per subscription would
+    // be a thousand threads. A small shared pool keeps each subscription's messages in order.
+    if (s == NATS_OK) s = nats_SetMessageDeliveryPoolSize(delivery_threads);
+    if (s == NATS_OK) s = natsOptions_UseGlobalMessageDelivery(nopts.get(), true);
     if (s == NATS_OK) s = natsOptions_SetErrorHandler(nopts.get(), on_error, this);
     if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(nopts.get(), on_disconnected, this);
     if (s == NATS_OK) s = natsOptions_SetReconnectedCB(nopts.get(), on_reconnected, this);
