@@ -458,9 +458,10 @@ def test_interest_holds_only_followed_pages(c):
 
     churned = [p for p in pages if shard_of(p, shards) not in my_shards]
     rng = random.Random(7)
-    left = set()
+    left, ops = set(), [0]
 
     def churn():
+        ops[0] += 20
         for _ in range(20):
             k = rng.randrange(len(churned))
             page = churned[k]
@@ -471,9 +472,11 @@ def test_interest_holds_only_followed_pages(c):
                 busy.post(f"/{page}/leave", {"session": f"s{int(page[1:])}"})
                 left.add(page)
     idle = received_per_second(c, [1, 2], 2.0)
+    start = time.time()
     busy_rate = received_per_second(c, [1, 2], 3.0, during=churn)
     print(f"  bytes received per second: replica 1 idle {idle[1]:.0f}, churning {busy_rate[1]:.0f}; "
-          f"replica 2 idle {idle[2]:.0f}, churning {busy_rate[2]:.0f}")
+          f"replica 2 idle {idle[2]:.0f}, churning {busy_rate[2]:.0f} "
+          f"(replica 3: {ops[0] / (time.time() - start):.0f} leaves and joins a second on other pages)")
     assert busy_rate[2] > idle[2] + 20_000, (idle, busy_rate)  # the churn is real
     assert busy_rate[1] < 1.5 * idle[1] + 1000, (idle, busy_rate)
     assert busy_rate[1] < busy_rate[2] / 10, (idle, busy_rate)
