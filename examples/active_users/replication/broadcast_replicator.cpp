@@ -74,10 +74,11 @@ void broadcast_replicator::tick_shards(const channel& c, std::chrono::steady_clo
         shard_track& t = it->second;
         if (added) net_.follow(where);
         if (!c.shards->ready(n)) {
-            if (!added && ticks_ - t.requested_at >= state_retry && t.attempts >= state_attempts) {
-                // Asked and asked again, answered by neither a holder nor the NATS server (a
-                // subscriber that does not answer hides "no responders"): taken as held by
-                // nobody. The shard's writers' digests then bring what is missing.
+            if (!added && ticks_ - t.requested_at >= state_retry && t.attempts >= state_attempts && net_.connected()) {
+                // Asked and asked again while connected, answered by neither a holder nor the
+                // NATS server (a subscriber that does not answer hides "no responders"): taken
+                // as held by nobody. The shard's writers' digests then bring what is missing.
+                // While disconnected it stays unready: reads of it answer 503, not a guess.
                 c.shards->nobody_holds(n);
                 ++held_by_nobody_;
             } else if (added || ticks_ - t.requested_at >= state_retry) {

@@ -295,6 +295,10 @@ void nats_transport::on_reconnected(natsConnection* nc, void* self) {
     std::fprintf(stderr, "replica %u: nats: connected to %s\n", static_cast<nats_transport*>(self)->opts_.id, url);
 }
 
+bool nats_transport::connected() const {
+    return connection_ != nullptr && natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
+}
+
 bool nats_transport::drained() const { return connection_ == nullptr || natsConnection_Buffered(connection_) <= 0; }
 
 transport_stats nats_transport::statistics() const {

@@ -52,6 +52,7 @@ public:
     void publish_shard(shard_ref where, std::vector<std::byte> payload) override;
     void send_shard(peer_id peer, shard_ref where, std::vector<std::byte> payload) override;
     void request_state(shard_ref where) override;
+    [[nodiscard]] bool connected() const override;
     [[nodiscard]] transport_stats statistics() const override;
 
 private:

@@ -103,6 +103,8 @@ public:
     /// Asks one holder of `where` for its whole state: an answer comes to `deliver_shard`, or
     /// `nobody_holds` when no replica answers for it.
     virtual void request_state(shard_ref /*where*/) {}
+    /// False while no server is reachable: a state request cannot be answered then.
+    [[nodiscard]] virtual bool connected() const { return true; }
     [[nodiscard]] virtual transport_stats statistics() const = 0;
 };
 
