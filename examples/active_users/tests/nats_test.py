@@ -432,7 +432,8 @@ def test_interest_holds_only_followed_pages(c):
     """Replica 3 has a viewer on each of 10,000 pages, replica 1 on 10 of them, replica 2 none
     and follows every shard (--nats-follow all): replica 1 holds about its 10 pages (and their
     shard-mates), and what it receives does not grow while replica 3's other pages churn; a GET
-    of a page it does not follow is exact at once, and that interest lapses (--interest-lapse 1)."""
+    of a page it does not follow is exact at once, and that interest lapses (--interest-lapse 1);
+    with NATS gone, such a GET answers 503."""
     shards, pages = 1024, [f"p{k}" for k in range(10_000)]
     mine = pages[:10]
     busy = Client(c, 3)
@@ -493,6 +494,14 @@ def test_interest_holds_only_followed_pages(c):
     assert metric(c, 1, "converge_presence_entries") == expected
     for i in c.live():
         assert metric(c, i, "converge_rejected_messages_total") == 0, c.log(i)
+
+    # With no NATS server reachable a page not followed cannot be counted: 503, not a guess;
+    # followed pages still answer from what they hold (until --retire-after retires the others).
+    c.servers.kill(0)
+    time.sleep(0.3)
+    assert c.count(1, mine[0]) == 2
+    status, data = c.request(1, "GET", f"/{far}/counter")
+    assert status == 503 and "try again" in data, (status, data)
 
 
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
