@@ -47,6 +47,22 @@ std::unique_ptr<sync_engine> make_replication(const channel_table& channels, tra
     return std::make_unique<replicator>(channels, net);
 }
 
+/// The digest reports' timestamps.
+std::uint64_t wall_ms(clock::time_point t) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+const char* event_name(viewer_counts::membership_event::kind k) {
+    using kind = viewer_counts::membership_event::kind;
+    switch (k) {
+    case kind::retired: return "retired";
+    case kind::retirement_heard: return "retirement heard";
+    case kind::rejoined: return "rejoined";
+    case kind::started_over: return "started over";
+    }
+    return "?";
+}
+
 }  // namespace
 
 server::server(asio::io_context& io, options o)
@@ -54,6 +70,7 @@ server::server(asio::io_context& io, options o)
       opts_(std::move(o)),
       counts_(mode_of(opts_), plan_of(opts_)),
       notes_(0, mode_of(opts_)),
+      agreement_(opts_.id, mode_of(opts_)),
       // The replicated channels. A new channel is a row here and its owner; nothing else changes.
       channels_{
           // Sharded presence (NATS) sends nothing when idle; adjustments, a small global
@@ -64,6 +81,7 @@ server::server(asio::io_context& io, options o)
           {3, "subscriptions", &notes_.subscriptions()},
           {4, "modifications", &notes_.modifications()},
           {5, "read_marks", &notes_.read_marks()},
+          {6, "digests", &agreement_.channel()},
       },
       disk_(opts_.data_dir, channels_),
       net_(make_transport(io_, opts_)),
@@ -118,6 +136,7 @@ void server::push() {
         board_.set(page, view.count);
         page_viewers_.publish(page, [&] { return live_message("page", page, view); });
     }
+    for (const std::string& page : counts_.take_forgotten()) board_.set(page, 0);
     for (const std::string& user : notes_.take_changed())
         user_followers_.publish(user, [&] { return live_message("user", user, notes_.unread(user)); });
 }
@@ -142,7 +161,17 @@ void server::retire() {
 void server::replicate() { replication_->tick(); }
 
 void server::publish_cluster() {
+    observe_cluster();
     dashboards_.publish(cluster_api::key, [this] { return cluster_json(cluster(dashboard_pages)); });
+}
+
+void server::observe_cluster() {
+    const auto now = clock::now();
+    agreement_.observe(board_.totals(), counts_.incarnation(), wall_ms(now));
+    for (const auto& c : agreement_.take_changes())
+        timeline_.add({iso8601(now), "new incarnation", c.id, c.to, c.from});
+    for (const auto& e : counts_.take_events())
+        timeline_.add({iso8601(now), event_name(e.what), agreement_.owner_of(e.incarnation), e.incarnation, {}});
 }
 
 asio::awaitable<void> server::shutdown() {
@@ -180,7 +209,15 @@ service_stats server::statistics() const {
                     {"cluster", dashboards_.push_delays()}};
     s.websockets = {{"pages", page_viewers_.size()}, {"users", user_followers_.size()}, {"cluster", dashboards_.size()}};
     s.board = board_.totals();
+    s.agreement = agreement_now(traffic_.snapshot());
     return s;
+}
+
+agreement_board::view server::agreement_now(const std::vector<peer_traffic::peer_view>& peers) const {
+    std::vector<peer_id> up;
+    for (const auto& p : peers)
+        if (p.up) up.push_back(p.id);
+    return agreement_.snapshot(board_.totals(), up, wall_ms(clock::now()));
 }
 
 cluster_view server::cluster(std::size_t top) const {
@@ -198,6 +235,8 @@ cluster_view server::cluster(std::size_t top) const {
     v.retired = counts.retired;
     v.rejoins = counts.rejoins;
     v.local_sessions = static_cast<std::int64_t>(sessions_.heartbeat_sessions()) + sessions_.streams();
+    v.agreement = agreement_now(v.peers);
+    v.timeline = timeline_.newest_first();
     return v;
 }
 

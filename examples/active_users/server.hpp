@@ -5,7 +5,9 @@
 #include "api/cluster_api.hpp"
 #include "api/notification_api.hpp"
 #include "api/viewer_api.hpp"
+#include "cluster/agreement_board.hpp"
 #include "cluster/cluster_view.hpp"
+#include "cluster/membership_timeline.hpp"
 #include "cluster/page_board.hpp"
 #include "cluster/peer_traffic.hpp"
 #include "http/bearer_token.hpp"
@@ -70,6 +72,11 @@ private:
     void retire();
     void replicate();
     void publish_cluster();
+    /// Reports this replica's digest when settled and moves retirements and new incarnations
+    /// into the timeline.
+    void observe_cluster();
+    /// The agreement board compared with this replica's counts, given the peers as traffic sees them.
+    [[nodiscard]] agreement_board::view agreement_now(const std::vector<peer_traffic::peer_view>& peers) const;
 
     boost::asio::io_context& io_;
     options opts_;
@@ -78,12 +85,14 @@ private:
     page_registry pages_;
     viewer_counts counts_;
     notifications notes_;
+    agreement_board agreement_;
     channel_table channels_;
     persister disk_;
     std::unique_ptr<transport> net_;            ///< the TCP mesh, or NATS with --nats
     std::unique_ptr<sync_engine> replication_;  ///< per-peer anti-entropy on the mesh, broadcast on NATS
     peer_traffic traffic_;
     page_board board_;
+    membership_timeline timeline_;
     fanout page_viewers_;
     fanout user_followers_;
     fanout dashboards_;

@@ -76,6 +76,53 @@
     }
   }
 
+  // Whether every replica up reports this one's digest, and each replica's last report.
+  function renderAgreement(a) {
+    const line = $('agreement');
+    if (!a.settled) {
+      line.textContent = 'counts are changing here: waiting for them to hold still';
+      line.className = 'note';
+    } else if (a.agree) {
+      line.textContent = a.up === 1 ? 'no peer is up: this replica agrees with itself'
+                                    : 'all ' + a.up + ' replicas up agree';
+      line.className = 'agree';
+    } else {
+      line.textContent = a.differing + ' of ' + (a.up - 1) + ' peers up report other counts (or none yet)';
+      line.className = 'disagree';
+    }
+    document.body.dataset.agree = String(a.agree);
+    const body = $('reports');
+    body.replaceChildren();
+    for (const r of a.replicas) {
+      const row = document.createElement('tr');
+      row.dataset.replica = String(r.id);
+      cell(row, String(r.id));
+      cell(row, r.incarnation, 'mono');
+      cell(row, r.digest, 'mono');
+      cell(row, String(r.viewers), 'num');
+      cell(row, String(r.pages), 'num');
+      cell(row, duration(r.seconds_since_report) + ' ago', 'num');
+      if (!r.up) cell(row, 'down', 'down');
+      else cell(row, r.agrees ? 'agrees' : 'differs', r.agrees ? 'agree' : 'disagree');
+      body.appendChild(row);
+    }
+    if (!a.replicas.length) cell(body.appendChild(document.createElement('tr')), 'no replica has reported yet', 'note').colSpan = 7;
+  }
+
+  function renderTimeline(events) {
+    const body = $('timeline');
+    body.replaceChildren();
+    for (const e of events) {
+      const row = document.createElement('tr');
+      cell(row, e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+      cell(row, e.event);
+      cell(row, e.replica === null ? 'unknown' : String(e.replica));
+      cell(row, e.previous === null ? e.incarnation : e.previous + ' → ' + e.incarnation, 'mono');
+      body.appendChild(row);
+    }
+    if (!events.length) cell(body.appendChild(document.createElement('tr')), 'none since this replica started', 'note').colSpan = 4;
+  }
+
   function render(s) {
     const now = Date.now();
     remember(s.top, now);
@@ -114,12 +161,16 @@
     }
     if (!s.top.length) cell(top.appendChild(document.createElement('tr')), 'no page has viewers', 'note').colSpan = 3;
 
+    renderAgreement(s.agreement);
+    renderTimeline(s.timeline);
+
     const peers = $('peers');
     peers.replaceChildren();
     for (const p of s.peers) {
       const row = document.createElement('tr');
       row.dataset.peer = String(p.id);
       cell(row, String(p.id));
+      cell(row, p.incarnation === null ? '–' : p.incarnation, 'mono');
       cell(row, p.address);
       cell(row, p.up ? 'up' : 'down', p.up ? 'up' : 'down');
       cell(row, p.last_heard_seconds === null ? 'never' : duration(p.last_heard_seconds) + ' ago', 'num');
@@ -131,7 +182,7 @@
       cell(row, received === null ? '…' : bytes(received) + '/s', 'num');
       peers.appendChild(row);
     }
-    if (!s.peers.length) cell(peers.appendChild(document.createElement('tr')), 'no peers configured', 'note').colSpan = 6;
+    if (!s.peers.length) cell(peers.appendChild(document.createElement('tr')), 'no peers configured', 'note').colSpan = 7;
 
     previous = s;
     previousAt = now;

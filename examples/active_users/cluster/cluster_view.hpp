@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "cluster/agreement_board.hpp"
+#include "cluster/membership_timeline.hpp"
 #include "cluster/page_board.hpp"
 #include "cluster/peer_traffic.hpp"
 
@@ -25,12 +27,18 @@ struct cluster_view {
     std::uint64_t retired = 0;
     std::uint64_t rejoins = 0;
     std::int64_t local_sessions = 0;              ///< heartbeat and WebSocket viewers held here
+    agreement_board::view agreement;
+    std::vector<membership_timeline::event> timeline;  ///< newest first
 };
 
 /// `{"replica", "incarnation" (16 hex digits), "time", "uptime_seconds", "viewers", "pages",
 /// "digest" (16 hex digits), "top": [{"page", "count"}], "peers": [{"id", "address", "up",
-/// "last_heard_seconds" (null: never), "lag_seconds" (null: unknown), "bytes_received",
-/// "messages_received"}], "peers_up", "bytes_sent", "retired", "rejoins", "local_sessions"}`.
+/// "incarnation" (null: no report yet), "last_heard_seconds" (null: never), "lag_seconds" (null:
+/// unknown), "bytes_received", "messages_received"}], "peers_up", "bytes_sent", "retired",
+/// "rejoins", "local_sessions", "agreement": {"agree", "settled", "up", "differing",
+/// "reporting", "replicas": [{"id", "incarnation", "digest", "viewers", "pages",
+/// "seconds_since_report", "up", "agrees"}]}, "timeline": [{"time", "event", "replica" (null:
+/// unknown), "incarnation", "previous" (null unless "new incarnation")}]}`.
 /// Counters are totals since start: a reader takes their rates from two snapshots.
 std::string cluster_json(const cluster_view& v);
 

@@ -52,7 +52,8 @@ std::string render_metrics(const service_stats& s) {
     metric(out, "converge_merges_total", "counter", s.counts.merges, "Viewer-count messages that brought news.");
     metric(out, "converge_rejected_messages_total", "counter", s.net.frames_rejected + s.replication.rejected,
            "Replication frames refused: failed authentication or framing, unknown channel, undecodable payload.");
-    metric(out, "converge_frames_received_total", "counter", s.net.frames_received);
+    metric(out, "converge_frames_received_total", "counter", s.net.frames_received,
+           "Replication frames received and authenticated, every peer and channel.");
     metric(out, "converge_replication_replays_total", "counter", s.net.replays,
            "Frames refused as repeated or out of order on their connection; nothing was merged.");
     metric(out, "converge_replication_handshakes_refused_total", "counter", s.net.handshakes_refused,
@@ -105,10 +106,13 @@ std::string render_metrics(const service_stats& s) {
            "The presence state encoded: what a peer that meets this replica is sent.");
     metric(out, "converge_presence_horizon_seconds", "gauge", s.counts.presence_horizon,
            "Retirement markers from before this time (seconds since the epoch) are collected.");
-    metric(out, "converge_rejoins_total", "counter", s.counts.rejoins);
-    metric(out, "converge_expired_sessions_total", "counter", s.expired_sessions);
-    metric(out, "converge_http_requests_total", "counter", s.http_requests);
-    metric(out, "converge_snapshots_written_total", "counter", s.disk.snapshots_written);
+    metric(out, "converge_rejoins_total", "counter", s.counts.rejoins,
+           "Times this replica found itself retired, or cut off past the horizon, and took a new incarnation.");
+    metric(out, "converge_expired_sessions_total", "counter", s.expired_sessions,
+           "Heartbeat sessions dropped after --expiry without a heartbeat.");
+    metric(out, "converge_http_requests_total", "counter", s.http_requests, "HTTP requests answered, every route.");
+    metric(out, "converge_snapshots_written_total", "counter", s.disk.snapshots_written,
+           "Snapshot passes to --data-dir that wrote at least one file.");
     metric(out, "converge_snapshot_failures_total", "counter", s.disk.failures, "Snapshot passes that failed and were retried.");
     metric(out, "converge_notification_users", "gauge", s.notes.users, "Users this replica has an unread count for.");
     metric(out, "converge_notification_pages", "gauge", s.notes.pages, "Pages with modifications known here.");
@@ -120,6 +124,12 @@ std::string render_metrics(const service_stats& s) {
     metric(out, "converge_viewers", "gauge", s.board.viewers,
            "Sum of every page's count as this replica knows it: sessions on every replica plus adjustments.");
     metric(out, "converge_pages_with_viewers", "gauge", s.board.pages, "Pages whose count is not 0.");
+    metric(out, "converge_replicas_agree", "gauge", s.agreement.agree ? 1 : 0,
+           "1 when this replica's counts are settled and every replica up reports the same digest.");
+    metric(out, "converge_replicas_differing", "gauge", s.agreement.differing,
+           "Peers up whose last digest report differs from this replica's counts, or who have not reported.");
+    metric(out, "converge_replicas_reporting", "gauge", s.agreement.reporting,
+           "Replicas whose digest report this replica holds, up or not.");
     family(out, "converge_http_request_duration_seconds", "histogram",
            "From a request read to its response written, per route of the route table.");
     for (const route_latency& r : s.http_latency)

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "cluster/agreement_board.hpp"
 #include "cluster/page_board.hpp"
 #include "metrics/latency_histogram.hpp"
 #include "notifications/notifications.hpp"
@@ -35,6 +36,7 @@ struct service_stats {
     std::vector<std::pair<std::string_view, histogram_snapshot>> push_delay;  ///< by feed: pages, users, cluster
     std::vector<std::pair<std::string_view, std::size_t>> websockets;         ///< open, by feed
     page_board::summary board;                                          ///< totals only
+    agreement_board::view agreement;
 };
 
 }  // namespace active_users

@@ -103,6 +103,7 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
         shards_.for_each([&](std::uint32_t, presence_channel& p) {
             p.update([&](presence_state& s) { return s.retire(inc, presence_clock_now()); });
         });
+        note(membership_event::kind::retired, inc);
         last_heard_.erase(inc);
         holders_.erase(inc);
     }
@@ -139,6 +140,7 @@ bool viewer_counts::start_over_if_cut_off(std::chrono::steady_clock::time_point 
     const std::uint64_t old = incarnation_;
     incarnation_ = fresh_id();
     ++rejoins_;
+    note(membership_event::kind::started_over, incarnation_);
     std::map<std::uint32_t, presence_state> fresh;
     shards_.for_each([&](std::uint32_t shard, presence_channel&) { (void)fresh[shard].retire(old, presence_clock_now()); });
     for (const auto& [page, n] : local_viewers_)
@@ -168,6 +170,24 @@ std::vector<std::string> viewer_counts::take_changed() {
     std::vector<std::string> out;
     out.swap(changed_);
     return out;
+}
+
+std::vector<std::string> viewer_counts::take_forgotten() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    out.swap(forgotten_);
+    return out;
+}
+
+std::vector<viewer_counts::membership_event> viewer_counts::take_events() {
+    std::lock_guard lock(mutex_);
+    std::vector<membership_event> out;
+    out.swap(events_);
+    return out;
+}
+
+void viewer_counts::note(membership_event::kind what, std::uint64_t incarnation) {
+    if (events_.size() < max_events) events_.push_back({what, incarnation});
 }
 
 viewer_counts::stats viewer_counts::statistics() const {
@@ -218,8 +238,10 @@ void viewer_counts::heard(const presence_state& news, std::optional<std::uint64_
     for (const auto& e : news.entries())
         if (e.replica != incarnation_) holders_.insert(e.replica);
     for (const auto& m : news.retired()) {
-        holders_.erase(m.replica);
-        last_heard_.erase(m.replica);
+        const bool tracked = holders_.erase(m.replica) + last_heard_.erase(m.replica) > 0;
+        // A snapshot restored from disk (no sender) is not news of the cluster's; sharded, the
+        // same retirement arrives in every shard held, and is noted the first time.
+        if (sender && (tracked || !shards_.sharded())) note(membership_event::kind::retirement_heard, m.replica);
     }
     // A retirement can change any page; the others are read off the state before the merge.
     // Sharded, the pages a retirement drops are among those (keys_changed_by names them): a
@@ -254,7 +276,11 @@ void viewer_counts::forget_others() {
 }
 
 void viewer_counts::dropped(std::uint32_t shard) {
-    std::erase_if(views_, [&](const auto& v) { return shards_.of(v.first) == shard; });
+    std::erase_if(views_, [&](const auto& v) {
+        if (shards_.of(v.first) != shard) return false;
+        if (v.second.count != 0) forgotten_.push_back(v.first);
+        return true;
+    });
 }
 
 void viewer_counts::touch_all() {
@@ -266,6 +292,7 @@ void viewer_counts::rejoin() {
     // everywhere; publish the sessions this process still holds under a new id.
     incarnation_ = fresh_id();
     ++rejoins_;
+    note(membership_event::kind::rejoined, incarnation_);
     shards_.for_each([&](std::uint32_t, presence_channel& p) { p.restart(incarnation_); });
     adjustments_.restart(incarnation_);
     for (const auto& [page, n] : local_viewers_) {

@@ -103,6 +103,24 @@ public:
 
     /// The change feed: pages whose count changed since the last call.
     std::vector<std::string> take_changed();
+    /// Pages whose shard was dropped since the last call (interest lapsed): their counts are no
+    /// longer known here, so the page board forgets them.
+    std::vector<std::string> take_forgotten();
+
+    /// A retirement or a change of incarnation seen here, for the dashboard's timeline.
+    struct membership_event {
+        enum class kind : std::uint8_t {
+            retired,            ///< this replica retired `incarnation`, silent for --retire-after
+            retirement_heard,   ///< a peer's retirement of `incarnation` arrived (a silent one, or a graceful exit)
+            rejoined,           ///< this replica found itself retired and continues as `incarnation`
+            started_over,       ///< this replica heard no peer past the horizon and continues as `incarnation`
+        };
+        kind what;
+        std::uint64_t incarnation = 0;
+    };
+    /// The events since the last call, oldest first (at most max_events are kept between calls).
+    std::vector<membership_event> take_events();
+    static constexpr std::size_t max_events = 256;
 
     struct stats {
         std::size_t pages = 0;
@@ -127,6 +145,7 @@ private:
     void touch(const std::string& page);
     void touch_all();
     void rejoin();
+    void note(membership_event::kind what, std::uint64_t incarnation);
     void forget_others();
     void dropped(std::uint32_t shard);
     [[nodiscard]] std::int64_t count_of(const std::string& page) const;
@@ -140,6 +159,8 @@ private:
     /// first seen.
     mutable std::unordered_map<std::string, count_view> views_;
     std::vector<std::string> changed_;
+    std::vector<std::string> forgotten_;
+    std::vector<membership_event> events_;
     std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
     /// Other incarnations that hold presence entries: what retire_silent checks, kept from the
     /// news as it arrives so that it need not scan every page's entries.

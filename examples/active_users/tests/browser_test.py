@@ -130,15 +130,24 @@ def test_dashboard_shows_the_cluster(c, b, artifacts):
     pages["pricing"] += 3
     total += 3
     b.wait_for(f"document.body.dataset.viewers === '{total}'", timeout=3)
-    time.sleep(1.1)  # one more snapshot, so that rates and charts have points after the change
+    # Quiet now: every replica's counts hold still, each reports its digest, and the page says
+    # that all three agree (a second of stillness, then a replication interval).
+    quiet = time.time()
+    b.wait_for("document.body.dataset.agree === 'true'", timeout=8)
+    print(f"  agreement shown {time.time() - quiet:.2f} s after the last change")
     shown = b.evaluate("""(() => {
         const text = (id) => document.getElementById(id).textContent;
         return {
           replica: text('replica'), viewers: text('viewers'), pages: text('pages'), peersUp: text('peers-up'),
           digest: text('digest'),
           top: [...document.querySelectorAll('#top tr')].map((r) => [r.dataset.page, r.children[1].textContent]),
-          peers: [...document.querySelectorAll('#peers tr')].map((r) => [r.dataset.peer, r.children[2].textContent,
-                                                                        r.children[5].textContent]),
+          peers: [...document.querySelectorAll('#peers tr')].map((r) => [r.dataset.peer, r.children[3].textContent,
+                                                                        r.children[6].textContent,
+                                                                        r.children[1].textContent]),
+          agreement: text('agreement'),
+          reports: [...document.querySelectorAll('#reports tr')].map((r) => [r.dataset.replica, r.children[1].textContent,
+                                                                            r.children[2].textContent,
+                                                                            r.children[6].textContent]),
           charts: document.querySelectorAll('#top svg.spark polyline').length,
         };
     })()""")
@@ -152,12 +161,18 @@ def test_dashboard_shows_the_cluster(c, b, artifacts):
     assert shown["charts"] == len(pages), shown
     assert sorted(p[0] for p in shown["peers"]) == ["2", "3"] and all(p[1] == "up" for p in shown["peers"]), shown
     assert all(p[2].endswith("/s") for p in shown["peers"]), shown  # a rate, from two snapshots
-    digests = {i: snapshot(c, i)["digest"] for i in c.http}
-    assert set(digests.values()) == {shown["digest"]}, (digests, shown["digest"])
+    views = {i: snapshot(c, i) for i in c.http}
+    assert {v["digest"] for v in views.values()} == {shown["digest"]}, (views, shown["digest"])
+    # The agreement table: every replica, under the incarnation it runs, reporting this digest.
+    assert shown["agreement"] == "all 3 replicas up agree", shown
+    assert shown["reports"] == [[str(i), views[i]["incarnation"], shown["digest"], "agrees"] for i in (1, 2, 3)], shown
+    assert all(p[3] == views[int(p[0])]["incarnation"] for p in shown["peers"]), shown
+    for i, v in views.items():
+        assert v["agreement"]["agree"] and v["agreement"]["up"] == 3, (i, v["agreement"])
     assert not b.console_errors(), b.console_errors()
     path = b.screenshot(os.path.join(artifacts, "dashboard.png"))
     print(f"  dashboard of replica 1: {total} viewers on {len(pages)} pages, 2 peers up, digest {shown['digest']} "
-          f"on all 3 replicas; screenshot {path}")
+          f"reported by all 3 replicas, shown as agreeing; screenshot {path}")
 
 
 TESTS = {name[len("test_"):]: f for name, f in globals().items() if name.startswith("test_")}

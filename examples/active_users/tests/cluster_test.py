@@ -335,6 +335,62 @@ def test_dead_replica_is_retired(c):
     c.wait_all("dead", 2, replicas=[1, 2], timeout=c.retire_after + 10)
 
 
+def cluster_snapshot(c, i):
+    status, body = c.request(i, "GET", "/cluster")
+    assert status == 200, (i, status, body)
+    return json.loads(body)
+
+
+def wait_for_snapshot(c, i, ok, what, timeout):
+    """Polls replica i's /cluster until ok(snapshot); fails naming `what` and the last one."""
+    deadline = time.time() + timeout
+    while True:
+        v = cluster_snapshot(c, i)
+        if ok(v):
+            return v
+        if time.time() > deadline:
+            raise AssertionError(f"replica {i}: {what} not seen in {timeout} s; last /cluster: {v}")
+        time.sleep(0.1)
+
+
+def test_dashboard_records_retirement_and_restart(c):
+    """The dashboard's agreement and timeline follow a replica's death and restart: its peers
+    retire its incarnation and say so, agree without it, and see it come back under a new one."""
+    for i in c.http:
+        heartbeat(c, i, "timeline", f"v{i}")
+    c.wait_all("timeline", 3)
+    for i in c.http:
+        wait_for_snapshot(c, i, lambda v: v["agreement"]["agree"] and v["agreement"]["up"] == 3, "agreement of 3", 10)
+    old = cluster_snapshot(c, 3)["incarnation"]
+    c.procs[3].kill()
+    c.procs[3].wait()
+
+    def names_retirement(v):
+        return any(e["incarnation"] == old and e["replica"] == 3 and e["event"] in ("retired", "retirement heard")
+                   for e in v["timeline"])
+    for i in (1, 2):
+        v = wait_for_snapshot(c, i, lambda v: names_retirement(v) and v["agreement"]["agree"]
+                              and v["agreement"]["up"] == 2, "replica 3's retirement and agreement of 2",
+                              c.retire_after + 10)
+        assert v["viewers"] == 2, v
+        # The dead replica's last report is still listed, as down.
+        assert [r["up"] for r in v["agreement"]["replicas"] if r["id"] == 3] == [False], v["agreement"]
+
+    c.start(3)
+    c.wait_up(3)
+    heartbeat(c, 3, "timeline", "back")
+    c.wait_all("timeline", 3)
+    new = cluster_snapshot(c, 3)["incarnation"]
+    assert new != old
+    for i in (1, 2):
+        v = wait_for_snapshot(c, i, lambda v: any(e["event"] == "new incarnation" and e["replica"] == 3
+                                                 and e["previous"] == old and e["incarnation"] == new
+                                                 for e in v["timeline"]) and v["agreement"]["agree"]
+                              and v["agreement"]["up"] == 3, "replica 3's new incarnation and agreement of 3", 15)
+        assert [p["incarnation"] for p in v["peers"] if p["id"] == 3] == [new], v["peers"]
+        assert [e["event"] for e in v["timeline"]][0] == "new incarnation", v["timeline"]  # newest first
+
+
 def test_presence_shrinks_to_what_is_live(c):
     """Presence holds what is live: a page's gauges go when it empties, and a dead replica's
     retirement marker is collected everywhere after the horizon (4 x --retire-after)."""

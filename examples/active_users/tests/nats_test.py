@@ -285,6 +285,15 @@ def test_six_replicas_stay_exact_through_faults(c):
     assert status == 200, (status, data)
     up = {p["id"]: p["up"] for p in json.loads(data)["peers"]}
     assert up == {i: i in c.live() for i in range(2, n + 1)}, up
+    # And, the counts being quiet, every live replica says that all live replicas agree.
+    for i in c.live():
+        deadline = time.time() + 10
+        while True:
+            agreement = json.loads(c.request(i, "GET", "/cluster")[1])["agreement"]
+            if agreement["agree"] and agreement["up"] == len(c.live()):
+                break
+            assert time.time() < deadline, (i, agreement)
+            time.sleep(0.2)
     asked = sum(metric(c, i, "converge_replication_repairs_requested_total") for i in c.live())
     answered = sum(metric(c, i, "converge_replication_repairs_answered_total") for i in c.live())
     print(f"  repairs over the run, live replicas: {asked:.0f} requested, {answered:.0f} answered")

@@ -179,6 +179,7 @@ TEST_CASE("interest in a shard read once lapses, and the shard's state goes with
     rounds(b, {&holder, &reader}, 1);
     CHECK(reader.counts.statistics().shards_held == 0);
     CHECK(reader.counts.statistics().presence_entries == 0);
+    CHECK(reader.counts.take_forgotten() == std::vector<std::string>{far});  // the page board forgets it
     CHECK(reader.replication.statistics().shards_followed == 0);
     CHECK(reader.net.followed.empty());
     // A page with local viewers keeps its shard however long nobody reads it.

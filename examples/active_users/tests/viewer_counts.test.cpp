@@ -49,6 +49,34 @@ TEST_CASE("replicas exchange counts, retire a silent one, and a retired replica 
     CHECK(b.view("home").count == 6);
 }
 
+TEST_CASE("retirements and rejoins reach the event feed, each once, naming the incarnation", "[viewer_counts]") {
+    viewer_counts a;
+    viewer_counts b;
+    a.fold_sessions({{"home", 1}});
+    sync(a, b);
+    const std::uint64_t old = a.incarnation();
+    CHECK(a.take_events().empty());
+    CHECK(b.take_events().empty());
+
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)b.retire_silent(t0, std::chrono::seconds(1));
+    REQUIRE(b.retire_silent(t0 + std::chrono::seconds(2), std::chrono::seconds(1)) == 1);
+    using kind = viewer_counts::membership_event::kind;
+    auto events = b.take_events();
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].what == kind::retired);
+    CHECK(events[0].incarnation == old);
+
+    sync(a, b);  // a hears of its retirement and rejoins
+    events = a.take_events();
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].what == kind::retirement_heard);
+    CHECK(events[0].incarnation == old);
+    CHECK(events[1].what == kind::rejoined);
+    CHECK(events[1].incarnation == a.incarnation());
+    CHECK(a.take_events().empty());
+}
+
 TEST_CASE("viewer counts reject undecodable messages and change nothing", "[viewer_counts]") {
     viewer_counts a;
     viewer_counts b;
