@@ -37,12 +37,12 @@ struct sharded_bus {
             receiver = &to;
             return {};
         }
-        void send(peer_id peer, std::uint8_t channel, std::vector<std::byte> payload) override {
-            on.queue.push_back({self, peer, channel, std::nullopt, std::move(payload)});
+        void send(peer_id peer, std::uint8_t channel, std::vector<std::byte> bytes) override {
+            on.queue.push_back({self, peer, channel, std::nullopt, std::move(bytes)});
         }
-        void publish(std::uint8_t channel, std::vector<std::byte> payload) override {
+        void publish(std::uint8_t channel, std::vector<std::byte> bytes) override {
             for (const auto& e : on.endpoints)
-                if (e->self != self) on.queue.push_back({self, e->self, channel, std::nullopt, payload});
+                if (e->self != self) on.queue.push_back({self, e->self, channel, std::nullopt, bytes});
         }
         bool drained() const override { return true; }
         transport_stats statistics() const override { return {}; }
@@ -52,12 +52,12 @@ struct sharded_bus {
             serving.erase(where);
         }
         void serve(shard_ref where) override { serving.insert(where); }
-        void publish_shard(shard_ref where, std::vector<std::byte> payload) override {
+        void publish_shard(shard_ref where, std::vector<std::byte> bytes) override {
             for (const auto& e : on.endpoints)
-                if (e->self != self && e->followed.contains(where)) on.queue.push_back({self, e->self, where.channel, where, payload});
+                if (e->self != self && e->followed.contains(where)) on.queue.push_back({self, e->self, where.channel, where, bytes});
         }
-        void send_shard(peer_id peer, shard_ref where, std::vector<std::byte> payload) override {
-            on.queue.push_back({self, peer, where.channel, where, std::move(payload)});
+        void send_shard(peer_id peer, shard_ref where, std::vector<std::byte> bytes) override {
+            on.queue.push_back({self, peer, where.channel, where, std::move(bytes)});
         }
         void request_state(shard_ref where) override {
             ++state_requests;
