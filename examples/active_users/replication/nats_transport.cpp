@@ -59,17 +59,15 @@ nats_transport::nats_transport(const options& o, std::uint64_t run)
       sealer_(nats_key(o.secret), o.id, run), opener_(nats_key(o.secret), o.id) {}
 
 nats_transport::~nats_transport() {
-    // Subscriptions first, then the connection (flushing what is buffered, a graceful stop's
-    // retirement among it), then the library, waiting for its threads: after that no callback
-    // can reach the receiver, which the server destroys next.
-    if (broadcasts_ != nullptr) natsSubscription_Unsubscribe(broadcasts_);
-    if (inbox_ != nullptr) natsSubscription_Unsubscribe(inbox_);
-    if (shard_inbox_ != nullptr) natsSubscription_Unsubscribe(shard_inbox_);
-    for (const auto& [where, subs] : shards_)
-        for (natsSubscription* sub : {subs.sync, subs.state})
-            if (sub != nullptr) natsSubscription_Unsubscribe(sub);
+    // Drained: the subscriptions stop and hand over what the delivery pool still holds for
+    // them (messages left in a shared pool's queue at close are never freed), then what is
+    // buffered is flushed (a graceful stop's retirement among it) and the connection closes.
+    // Disconnected, it just closes. Then the library, waiting for its threads: after that no
+    // callback can reach the receiver, which the server destroys next.
     if (connection_ != nullptr) {
-        (void)natsConnection_FlushTimeout(connection_, 1000);
+        if (natsConnection_DrainTimeout(connection_, 2000) == NATS_OK) {
+            for (int i = 0; i < 300 && !natsConnection_IsClosed(connection_); ++i) nats_Sleep(10);
+        }
         natsConnection_Close(connection_);
     }
     natsSubscription_Destroy(broadcasts_);
