@@ -19,6 +19,9 @@ const char* const usage =
     "  --nats-token-file FILE NATS login token\n"
     "  --nats-creds FILE      NATS user credentials (JWT and seed), checked readable at start\n"
     "  --nats-subject-prefix P  first tokens of every replication subject (default converge)\n"
+    "  --nats-shards K        presence shards, each on its own subjects (1..65536, default 1024)\n"
+    "  --nats-follow WHAT     interest: hold the shards of pages in use here (default); all: every shard\n"
+    "  --interest-lapse SECONDS  drop a shard with no local viewer this long after its last read (default 60)\n"
     "  --secret-file FILE     shared replication secret (else env CONVERGE_SECRET); required\n"
     "  --api-token-file FILE  writes (PUT, POST, DELETE) need 'Authorization: Bearer <token>'\n"
     "  --expiry SECONDS       session expiry without heartbeat (default 30)\n"
@@ -113,6 +116,7 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
     std::string secret_file;
     std::string token_file;
     std::string nats_token_file;
+    std::string nats_only;  ///< the last flag given that means something only with --nats
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& flag = args[i];
         if (flag == "--help" || flag == "-h") {
@@ -146,6 +150,19 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
             expected = "dot-separated tokens of letters, digits, '-' and '_'";
             stored = valid_subject_prefix(v);
             if (stored) o.nats.subject_prefix = v;
+        } else if (flag == "--nats-shards") {
+            expected = "1..65536";
+            stored = store(parse_number<std::uint32_t>(v, 1, 65'536), o.nats.shards);
+            nats_only = flag;
+        } else if (flag == "--nats-follow") {
+            expected = "interest or all";
+            stored = v == "interest" || v == "all";
+            o.nats.follow_all = v == "all";
+            nats_only = flag;
+        } else if (flag == "--interest-lapse") {
+            expected = "seconds between 0.05 and 86400";
+            stored = store(parse_seconds(v), o.nats.interest_lapse);
+            nats_only = flag;
         } else if (flag == "--secret-file") {
             secret_file = v;
         } else if (flag == "--api-token-file") {
@@ -171,6 +188,7 @@ result<options> parse_options(const std::vector<std::string>& args, const char* 
         if (p.id == o.id) return fail(status::bad_request, "--peer " + std::to_string(p.id) + ": that is this replica's own id");
     if (!o.nats.servers.empty() && !o.peers.empty())
         return fail(status::bad_request, "--nats and --peer: replicas meet through NATS or through the mesh, not both");
+    if (o.nats.servers.empty() && !nats_only.empty()) return fail(status::bad_request, nats_only + " needs --nats");
     if (o.nats.servers.empty() && (!nats_token_file.empty() || !o.nats.creds_file.empty()))
         return fail(status::bad_request, "--nats-token-file and --nats-creds need --nats");
     if (!nats_token_file.empty() && !o.nats.creds_file.empty())

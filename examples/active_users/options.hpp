@@ -29,6 +29,12 @@ struct nats_options {
     std::string token;                 ///< from --nats-token-file
     std::string creds_file;            ///< --nats-creds: a user JWT and seed, read by libnats
     std::string subject_prefix = "converge";
+    /// Presence is split into this many shards by page, each on its own subjects: more shards
+    /// hold fewer pages besides the followed ones, at one subscription and one sync state each.
+    std::uint32_t shards = 1024;
+    bool follow_all = false;  ///< --nats-follow all: hold every shard, not only those in use
+    /// A shard without local viewers is dropped this long after its last read (--interest-lapse).
+    std::chrono::milliseconds interest_lapse{60'000};
 };
 
 struct options {

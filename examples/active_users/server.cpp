@@ -31,6 +31,12 @@ constexpr std::size_t dashboard_pages = 10;
 /// With --nats the channels replicate by broadcast, named by --id on the wire.
 sync_mode mode_of(const options& o) { return {.broadcast = !o.nats.servers.empty(), .self = o.id}; }
 
+/// With --nats presence is sharded by page, and only the shards in use are held.
+shard_plan plan_of(const options& o) {
+    if (o.nats.servers.empty()) return {};
+    return {.shards = o.nats.shards, .follow_all = o.nats.follow_all, .lapse = o.nats.interest_lapse};
+}
+
 std::unique_ptr<transport> make_transport(asio::io_context& io, const options& o) {
     if (!o.nats.servers.empty()) return std::make_unique<nats_transport>(o, fresh_id());
     return std::make_unique<tcp_mesh>(io, o);
@@ -62,13 +68,16 @@ const char* event_name(viewer_counts::membership_event::kind k) {
 server::server(asio::io_context& io, options o)
     : io_(io),
       opts_(std::move(o)),
-      counts_(mode_of(opts_)),
+      counts_(mode_of(opts_), plan_of(opts_)),
       notes_(0, mode_of(opts_)),
       agreement_(opts_.id, mode_of(opts_)),
       // The replicated channels. A new channel is a row here and its owner; nothing else changes.
       channels_{
-          {1, "presence", &counts_.presence(), /*heartbeat=*/true},
-          {2, "adjustments", &counts_.adjustments()},
+          // Sharded presence (NATS) sends nothing when idle; adjustments, a small global
+          // channel, then carries the heartbeat by which silent replicas are retired.
+          {1, "presence", &counts_.presence(), /*heartbeat=*/counts_.presence_shard_set() == nullptr,
+           counts_.presence_shard_set()},
+          {2, "adjustments", &counts_.adjustments(), /*heartbeat=*/counts_.presence_shard_set() != nullptr},
           {3, "subscriptions", &notes_.subscriptions()},
           {4, "modifications", &notes_.modifications()},
           {5, "read_marks", &notes_.read_marks()},
@@ -127,6 +136,7 @@ void server::push() {
         board_.set(page, view.count);
         page_viewers_.publish(page, [&] { return live_message("page", page, view); });
     }
+    for (const std::string& page : counts_.take_forgotten()) board_.set(page, 0);
     for (const std::string& user : notes_.take_changed())
         user_followers_.publish(user, [&] { return live_message("user", user, notes_.unread(user)); });
 }
@@ -207,7 +217,13 @@ agreement_board::view server::agreement_now(const std::vector<peer_traffic::peer
     std::vector<peer_id> up;
     for (const auto& p : peers)
         if (p.up) up.push_back(p.id);
-    return agreement_.snapshot(board_.totals(), up, wall_ms(clock::now()));
+    agreement_board::view v = agreement_.snapshot(board_.totals(), up, wall_ms(clock::now()));
+    // With NATS interest each replica's board holds only the shards it follows.
+    if (!opts_.nats.servers.empty() && !opts_.nats.follow_all) {
+        v.comparable = false;
+        v.agree = false;
+    }
+    return v;
 }
 
 cluster_view server::cluster(std::size_t top) const {

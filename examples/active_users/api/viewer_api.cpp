@@ -7,6 +7,13 @@
 #include "http/responses.hpp"
 #include "persistence/await_durable.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+
 namespace active_users::viewer_api {
 
 namespace asio = boost::asio;
@@ -14,11 +21,33 @@ namespace http = boost::beast::http;
 
 using reply_to = asio::awaitable<http_response>;
 
+namespace {
+
+/// The page's count, exact: at once when its presence shard is held here, else once replication
+/// has followed the shard and fetched its state from a holder (about one interval and a round
+/// trip), or, when no replica sent it in time, a failure (503: retrying may work).
+asio::awaitable<result<count_view>> exact_view(const parts& p, const std::string& page) {
+    if (auto v = p.counts.followed_view(page)) co_return *v;
+    const auto deadline = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(std::chrono::seconds(2), 15 * p.opts.interval);
+    asio::steady_timer wait(co_await asio::this_coro::executor);
+    for (;;) {
+        wait.expires_after(std::chrono::milliseconds(5));
+        co_await wait.async_wait(asio::use_awaitable);
+        if (auto v = p.counts.followed_view(page)) co_return *v;
+        if (std::chrono::steady_clock::now() > deadline)
+            co_return fail(status::unavailable, "the count of page " + page + " is not held here and no replica sent it in time; try again");
+    }
+}
+
+}  // namespace
+
 reply_to get_counter(const parts& p, const http_request& req, const route_params& params) {
     const std::string& page = params[0];
     // The page is the same for every page name: its script reads the name from the URL.
     if (wants_html(req)) co_return asset_reply(req, find_asset("viewer.html"));
-    co_return reply(req, http::status::ok, count_json(p.counts.view(page)));
+    const auto view = co_await exact_view(p, page);
+    if (!view) co_return error_reply(req, view.error());
+    co_return reply(req, http::status::ok, count_json(*view));
 }
 
 reply_to put_counter(const parts& p, const http_request& req, const route_params& params) {
@@ -56,6 +85,8 @@ reply_to session_request(const parts& p, const http_request& req, const route_pa
     } else {
         view = p.counts.view(page);
     }
+    // A page whose shard was not held until now: its count is exact once the shard is fetched.
+    if (auto exact = co_await exact_view(p, page); exact) view.count = exact->count;
     co_return reply(req, http::status::ok, count_json(view));
 }
 

@@ -79,7 +79,11 @@
   // Whether every replica up reports this one's digest, and each replica's last report.
   function renderAgreement(a) {
     const line = $('agreement');
-    if (!a.settled) {
+    if (!a.comparable) {
+      line.textContent = 'replicas hold the presence shards their viewers follow (NATS interest), so their digests ' +
+                         'differ by design; run them with --nats-follow all to compare whole replicas';
+      line.className = 'note';
+    } else if (!a.settled) {
       line.textContent = 'counts are changing here: waiting for them to hold still';
       line.className = 'note';
     } else if (a.agree) {

@@ -56,6 +56,10 @@ public:
         bool agree = false;
         std::size_t up = 0;             ///< replicas up, this one included
         std::size_t differing = 0;      ///< peers up reporting another digest, or none yet
+        /// False when replicas hold different parts of the counts by design (NATS interest:
+        /// each holds the shards its clients follow), so their digests cannot agree; `agree`
+        /// is then false and says nothing. Set by the caller, who knows.
+        bool comparable = true;
     };
     static constexpr std::size_t max_listed = 64;
     /// Compared with `mine` (this replica's counts now); `up` lists the peers heard now.

@@ -77,6 +77,7 @@ std::string cluster_json(const cluster_view& v) {
                                         {"rejoins", v.rejoins},
                                         {"local_sessions", v.local_sessions},
                                         {"agreement", json::object{{"agree", v.agreement.agree},
+                                                                   {"comparable", v.agreement.comparable},
                                                                    {"settled", v.agreement.settled},
                                                                    {"up", v.agreement.up},
                                                                    {"differing", v.agreement.differing},

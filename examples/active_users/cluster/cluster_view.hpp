@@ -35,7 +35,7 @@ struct cluster_view {
 /// "digest" (16 hex digits), "top": [{"page", "count"}], "peers": [{"id", "address", "up",
 /// "incarnation" (null: no report yet), "last_heard_seconds" (null: never), "lag_seconds" (null:
 /// unknown), "bytes_received", "messages_received"}], "peers_up", "bytes_sent", "retired",
-/// "rejoins", "local_sessions", "agreement": {"agree", "settled", "up", "differing",
+/// "rejoins", "local_sessions", "agreement": {"agree", "comparable", "settled", "up", "differing",
 /// "reporting", "replicas": [{"id", "incarnation", "digest", "viewers", "pages",
 /// "seconds_since_report", "up", "agrees"}]}, "timeline": [{"time", "event", "replica" (null:
 /// unknown), "incarnation", "previous" (null unless "new incarnation")}]}`.

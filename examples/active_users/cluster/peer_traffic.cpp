@@ -54,13 +54,22 @@ void peer_traffic::peer_down(peer_id peer) {
     next_.peer_down(peer);
 }
 
-result<void> peer_traffic::deliver(peer_id from, std::uint8_t channel, std::span<const std::byte> payload) {
+void peer_traffic::note(peer_id from, std::size_t bytes) {
     if (record* r = find_or_add(from)) {
         r->heard_ns.store(steady_ns(), std::memory_order_relaxed);
-        r->bytes.fetch_add(payload.size(), std::memory_order_relaxed);
+        r->bytes.fetch_add(bytes, std::memory_order_relaxed);
         r->messages.fetch_add(1, std::memory_order_relaxed);
     }
+}
+
+result<void> peer_traffic::deliver(peer_id from, std::uint8_t channel, std::span<const std::byte> payload) {
+    note(from, payload.size());
     return next_.deliver(from, channel, payload);
+}
+
+result<void> peer_traffic::deliver_shard(peer_id from, shard_ref where, std::span<const std::byte> payload) {
+    note(from, payload.size());
+    return next_.deliver_shard(from, where, payload);
 }
 
 std::vector<peer_traffic::peer_view> peer_traffic::snapshot() const {

@@ -34,6 +34,11 @@ public:
     void peer_up(peer_id peer) override;
     void peer_down(peer_id peer) override;
     result<void> deliver(peer_id from, std::uint8_t channel, std::span<const std::byte> payload) override;
+    result<void> deliver_shard(peer_id from, shard_ref where, std::span<const std::byte> payload) override;
+    std::optional<std::vector<std::byte>> state_for(peer_id from, shard_ref where) override {
+        return next_.state_for(from, where);
+    }
+    void nobody_holds(shard_ref where) override { next_.nobody_holds(where); }
 
     struct peer_view {
         peer_id id = 0;
@@ -57,6 +62,7 @@ private:
     record* find(peer_id id) const;
     /// The record of `id`, added first when membership is open (and not full).
     record* find_or_add(peer_id id);
+    void note(peer_id from, std::size_t bytes);
 
     transport_receiver& next_;
     std::optional<std::chrono::milliseconds> open_window_;

@@ -66,10 +66,20 @@ std::string render_metrics(const service_stats& s) {
            "Broadcast repair requests sent to a replica whose changes were missing here.");
     metric(out, "converge_replication_repairs_answered_total", "counter", s.replication.repairs_answered,
            "Broadcast repair requests answered for other replicas.");
+    metric(out, "converge_nats_shards_subscribed", "gauge", s.replication.shards_followed,
+           "Presence shards followed (subscribed) now: those with local viewers or recent readers.");
+    metric(out, "converge_presence_shards_held", "gauge", s.counts.shards_held,
+           "Presence shards whose state this replica holds (1 when presence is not sharded).");
+    family(out, "converge_nats_state_requests_total", "counter",
+           "Shard state requests: sent (a shard started being followed), served (answered for another replica), "
+           "unanswered (no replica held the shard, which then started empty).");
+    out << "converge_nats_state_requests_total{direction=\"sent\"} " << s.replication.state_requests_sent << "\n"
+        << "converge_nats_state_requests_total{direction=\"served\"} " << s.replication.state_requests_served << "\n"
+        << "converge_nats_state_requests_total{direction=\"unanswered\"} " << s.replication.shards_held_by_nobody << "\n";
     metric(out, "converge_replication_dropped_total", "counter", s.net.dropped,
            "Frames the transport could not publish or had to drop (a slow consumer); repairs cover them.");
     family(out, "converge_replication_subject_bytes_total", "counter",
-           "NATS frame bytes per subject class (sync: published to all; to: addressed to one) and direction.");
+           "NATS frame bytes per subject class (sync: published to followers; to: addressed to one; state: shard state requests) and direction.");
     for (const auto& [subject, t] : s.net.subjects) {
         out << "converge_replication_subject_bytes_total{subject=\"" << subject << "\",direction=\"published\"} " << t.bytes_published << "\n"
             << "converge_replication_subject_bytes_total{subject=\"" << subject << "\",direction=\"received\"} " << t.bytes_received << "\n";
@@ -122,10 +132,12 @@ std::string render_metrics(const service_stats& s) {
     metric(out, "converge_viewers", "gauge", s.board.viewers,
            "Sum of every page's count as this replica knows it: sessions on every replica plus adjustments.");
     metric(out, "converge_pages_with_viewers", "gauge", s.board.pages, "Pages whose count is not 0.");
-    metric(out, "converge_replicas_agree", "gauge", s.agreement.agree ? 1 : 0,
-           "1 when this replica's counts are settled and every replica up reports the same digest.");
-    metric(out, "converge_replicas_differing", "gauge", s.agreement.differing,
-           "Peers up whose last digest report differs from this replica's counts, or who have not reported.");
+    if (s.agreement.comparable) {  // absent with NATS interest, where replicas hold different shards
+        metric(out, "converge_replicas_agree", "gauge", s.agreement.agree ? 1 : 0,
+               "1 when this replica's counts are settled and every replica up reports the same digest.");
+        metric(out, "converge_replicas_differing", "gauge", s.agreement.differing,
+               "Peers up whose last digest report differs from this replica's counts, or who have not reported.");
+    }
     metric(out, "converge_replicas_reporting", "gauge", s.agreement.reporting,
            "Replicas whose digest report this replica holds, up or not.");
     family(out, "converge_http_request_duration_seconds", "histogram",

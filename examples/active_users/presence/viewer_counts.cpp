@@ -7,20 +7,31 @@
 #include <converge/encoding.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace active_users {
 
-viewer_counts::viewer_counts(sync_mode mode)
+viewer_counts::viewer_counts(sync_mode mode, shard_plan plan)
     : incarnation_(fresh_id()),
-      presence_(
-          mutex_, incarnation_,
-          [this](const presence_state& news, std::optional<std::uint64_t> sender) { heard(news, sender); },
-          [this](const presence_state& state, const presence_state& payload) { incoming(state, payload); }, mode),
+      shards_(mutex_, incarnation_, mode, plan,
+              {.on_news = [this](const presence_state& news, std::optional<std::uint64_t> sender) { heard(news, sender); },
+               .on_incoming = [this](const presence_state& state, const presence_state& payload) { incoming(state, payload); },
+               .on_drop = [this](std::uint32_t shard) { dropped(shard); }}),
       adjustments_(mutex_, incarnation_, [this](const adjustment_state& news, std::optional<std::uint64_t> sender) {
-          if (sender) last_heard_[*sender] = std::chrono::steady_clock::now();
+          if (sender) {
+              // Sharded presence may bring no message from a peer for long (no shard in common):
+              // adjustments, the heartbeat channel then, say it is alive.
+              last_heard_[*sender] = last_contact_ = std::chrono::steady_clock::now();
+              started_over_ = false;
+          }
           for (const auto& [page, counter] : news) touch(page);
       }, {}, mode),
       last_contact_(std::chrono::steady_clock::now()) {}
+
+channel_owner& viewer_counts::presence() noexcept {
+    if (shards_.sharded()) return shards_;
+    return *shards_.find(0);
+}
 
 std::uint64_t viewer_counts::incarnation() const {
     std::lock_guard lock(mutex_);
@@ -52,17 +63,32 @@ count_view viewer_counts::join(const std::string& page, std::int64_t delta) {
 void viewer_counts::fold(const std::string& page, std::int64_t delta) {
     if (leaving_) return;  // retired: whatever it wrote now would be dropped everywhere
     const auto n = static_cast<std::uint64_t>(delta < 0 ? -delta : delta);
-    presence_.update([&](presence_state& s) {
+    const std::uint32_t shard = shards_.of(page);
+    shards_.at(shard).update([&](presence_state& s) {
         return delta > 0 ? s.increment(page, incarnation_, n) : s.decrement(page, incarnation_, n);
     });
-    // Pages with no local viewer leave the map, as their gauge leaves the presence state.
-    if (const auto it = local_viewers_.try_emplace(page, 0).first; (it->second += delta) == 0) local_viewers_.erase(it);
+    // Pages with no local viewer leave the map, as their gauge leaves the presence state; while
+    // a page has local viewers its shard is held.
+    const auto [it, added] = local_viewers_.try_emplace(page, 0);
+    if (added) shards_.pin(shard, +1);
+    if ((it->second += delta) == 0) {
+        local_viewers_.erase(it);
+        shards_.pin(shard, -1);
+    }
     local_total_ += delta;
     touch(page);
 }
 
 count_view viewer_counts::view(const std::string& page) const {
     std::lock_guard lock(mutex_);
+    return view_or_first_seen(views_, page, max_viewed_pages);
+}
+
+std::optional<count_view> viewer_counts::followed_view(const std::string& page) {
+    std::lock_guard lock(mutex_);
+    const std::uint32_t shard = shards_.of(page);
+    shards_.read(shard, std::chrono::steady_clock::now());
+    if (!shards_.ready_locked(shard)) return std::nullopt;
     return view_or_first_seen(views_, page, max_viewed_pages);
 }
 
@@ -74,7 +100,9 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
         if (!first_seen && now - it->second > after) silent.push_back(inc);
     }
     for (const std::uint64_t inc : silent) {
-        presence_.update([&](presence_state& s) { return s.retire(inc, presence_clock_now()); });
+        shards_.for_each([&](std::uint32_t, presence_channel& p) {
+            p.update([&](presence_state& s) { return s.retire(inc, presence_clock_now()); });
+        });
         note(membership_event::kind::retired, inc);
         last_heard_.erase(inc);
         holders_.erase(inc);
@@ -85,14 +113,20 @@ std::size_t viewer_counts::retire_silent(std::chrono::steady_clock::time_point n
 
 std::size_t viewer_counts::collect_retired(std::uint64_t before) {
     std::lock_guard lock(mutex_);
-    // Raising the horizon is a change every peer is sent, so it moves only when a marker is due:
-    // moved every call, an idle cluster sent a presence change a second on every link. A marker
-    // merged later from an older state is collected at the next call.
-    const auto& markers_now = presence_.state().retired();
-    if (std::none_of(markers_now.begin(), markers_now.end(), [&](const auto& m) { return m.at < before; })) return 0;
-    const std::size_t markers = markers_now.size();
-    presence_.update([&](presence_state& s) { return s.collect_retired(before); });
-    return markers - presence_.state().retired().size();
+    std::size_t collected = 0;
+    shards_.for_each([&](std::uint32_t, presence_channel& p) {
+        // Raising the horizon is a change every follower is sent: on the mesh, a presence change
+        // a second on every idle link; sharded, a thousand shards' worth. So a shard's horizon
+        // moves only when it has a marker to collect; a marker merged later from an older state
+        // is then collected at the next call.
+        const auto& markers_now = p.state().retired();
+        const bool due = std::any_of(markers_now.begin(), markers_now.end(), [&](const auto& m) { return m.at < before; });
+        if (!due) return;
+        const std::size_t markers = p.state().retired().size();
+        p.update([&](presence_state& s) { return s.collect_retired(before); });
+        collected += markers - p.state().retired().size();
+    });
+    return collected;
 }
 
 bool viewer_counts::start_over_if_cut_off(std::chrono::steady_clock::time_point now, std::chrono::milliseconds horizon) {
@@ -106,11 +140,11 @@ bool viewer_counts::start_over_if_cut_off(std::chrono::steady_clock::time_point 
     incarnation_ = fresh_id();
     ++rejoins_;
     note(membership_event::kind::started_over, incarnation_);
-    presence_state fresh;
-    (void)fresh.retire(old, presence_clock_now());
+    std::map<std::uint32_t, presence_state> fresh;
+    shards_.for_each([&](std::uint32_t shard, presence_channel&) { (void)fresh[shard].retire(old, presence_clock_now()); });
     for (const auto& [page, n] : local_viewers_)
-        if (n > 0) (void)fresh.increment(page, incarnation_, static_cast<std::uint64_t>(n));
-    presence_.restart(incarnation_, std::move(fresh));
+        if (n > 0) (void)fresh[shards_.of(page)].increment(page, incarnation_, static_cast<std::uint64_t>(n));
+    shards_.for_each([&](std::uint32_t shard, presence_channel& p) { p.restart(incarnation_, std::move(fresh[shard])); });
     adjustments_.restart(incarnation_);
     forget_others();
     touch_all();
@@ -121,7 +155,10 @@ void viewer_counts::retire_self() {
     std::lock_guard lock(mutex_);
     if (leaving_) return;
     leaving_ = true;
-    presence_.update([&](presence_state& s) { return s.retire(incarnation_, presence_clock_now()); });
+    shards_.for_each([&](std::uint32_t, presence_channel& p) {
+        p.update([&](presence_state& s) { return s.retire(incarnation_, presence_clock_now()); });
+    });
+    for (const auto& [page, n] : local_viewers_) shards_.pin(shards_.of(page), -1);
     local_viewers_.clear();
     local_total_ = 0;
     touch_all();
@@ -131,6 +168,13 @@ std::vector<std::string> viewer_counts::take_changed() {
     std::lock_guard lock(mutex_);
     std::vector<std::string> out;
     out.swap(changed_);
+    return out;
+}
+
+std::vector<std::string> viewer_counts::take_forgotten() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    out.swap(forgotten_);
     return out;
 }
 
@@ -147,24 +191,30 @@ void viewer_counts::note(membership_event::kind what, std::uint64_t incarnation)
 
 viewer_counts::stats viewer_counts::statistics() const {
     // The channels' counters first: they take the same mutex.
-    const channel_stats p = presence_.statistics();
+    const channel_stats p = shards_.statistics();
     const channel_stats a = adjustments_.statistics();
     std::lock_guard lock(mutex_);
     stats s;
     s.pages = views_.size();
     s.merges = p.merges + a.merges;
     s.rejected = p.rejected + a.rejected;
-    s.retired = presence_.state().retired().size();
     s.rejoins = rejoins_;
     s.local_viewers = static_cast<std::uint64_t>(local_total_);
-    s.presence_entries = presence_.state().size();
-    s.presence_horizon = presence_.state().horizon();
+    s.shards_held = shards_.held();
+    // Markers are repeated in every shard; the most any shard holds is how many there are.
+    shards_.for_each([&](std::uint32_t, const presence_channel& c) {
+        s.retired = std::max<std::uint64_t>(s.retired, c.state().retired().size());
+        s.presence_entries += c.state().size();
+        s.presence_horizon = std::max(s.presence_horizon, c.state().horizon());
+    });
     return s;
 }
 
 std::size_t viewer_counts::presence_bytes() const {
     std::lock_guard lock(mutex_);
-    return converge::encode(presence_.state()).size();
+    std::size_t bytes = 0;
+    shards_.for_each([&](std::uint32_t, const presence_channel& p) { bytes += converge::encode(p.state()).size(); });
+    return bytes;
 }
 
 void viewer_counts::incoming(const presence_state& state, const presence_state& payload) {
@@ -187,24 +237,31 @@ void viewer_counts::heard(const presence_state& news, std::optional<std::uint64_
     for (const auto& e : news.entries())
         if (e.replica != incarnation_) holders_.insert(e.replica);
     for (const auto& m : news.retired()) {
-        holders_.erase(m.replica);
-        last_heard_.erase(m.replica);
-        // A snapshot restored from disk (no sender) is not news of the cluster's.
-        if (sender) note(membership_event::kind::retirement_heard, m.replica);
+        const bool tracked = holders_.erase(m.replica) + last_heard_.erase(m.replica) > 0;
+        // A snapshot restored from disk (no sender) is not news of the cluster's; sharded, the
+        // same retirement arrives in every shard held, and is noted the first time.
+        if (sender && (tracked || !shards_.sharded())) note(membership_event::kind::retirement_heard, m.replica);
     }
     // A retirement can change any page; the others are read off the state before the merge.
-    if (!news.retired().empty()) touch_all();
+    // Sharded, the pages a retirement drops are among those (keys_changed_by names them): a
+    // retirement reaches every shard, and touching every page once per shard would be quadratic.
+    if (!news.retired().empty() && !shards_.sharded()) touch_all();
     for (const std::string& page : pages) touch(page);
-    if (!leaving_ && presence_.state().is_retired(incarnation_)) rejoin();
+    bool retired_here = false;
+    for (const auto& m : news.retired()) retired_here = retired_here || m.replica == incarnation_;
+    if (!leaving_ && retired_here) rejoin();
 }
 
 std::int64_t viewer_counts::count_of(const std::string& page) const {
-    auto n = static_cast<converge::int128>(presence_.state().value(page));  // a sum of live gauges: far below 2^127
+    const presence_channel* shard = shards_.find(shards_.of(page));
+    auto n = static_cast<converge::int128>(shard == nullptr ? 0 : shard->state().value(page));  // a sum of live gauges: far below 2^127
     if (const auto* c = adjustments_.state().find(page)) n += c->value();
     return static_cast<std::int64_t>(n);
 }
 
 void viewer_counts::touch(const std::string& page) {
+    // A page of a shard not held (a late message for one just dropped) has no count here.
+    if (shards_.sharded() && shards_.find(shards_.of(page)) == nullptr) return;
     const std::int64_t n = count_of(page);
     const auto [it, added] = views_.try_emplace(page, count_view{n, clock::now()});
     if (!added && it->second.count == n) return;
@@ -217,6 +274,14 @@ void viewer_counts::forget_others() {
     last_heard_.clear();
 }
 
+void viewer_counts::dropped(std::uint32_t shard) {
+    std::erase_if(views_, [&](const auto& v) {
+        if (shards_.of(v.first) != shard) return false;
+        if (v.second.count != 0) forgotten_.push_back(v.first);
+        return true;
+    });
+}
+
 void viewer_counts::touch_all() {
     for (auto& [page, view] : views_) touch(page);
 }
@@ -227,12 +292,12 @@ void viewer_counts::rejoin() {
     incarnation_ = fresh_id();
     ++rejoins_;
     note(membership_event::kind::rejoined, incarnation_);
-    presence_.restart(incarnation_);
+    shards_.for_each([&](std::uint32_t, presence_channel& p) { p.restart(incarnation_); });
     adjustments_.restart(incarnation_);
     for (const auto& [page, n] : local_viewers_) {
         const std::string& name = page;
         const auto up = static_cast<std::uint64_t>(n);
-        if (n > 0) presence_.update([&](presence_state& s) { return s.increment(name, incarnation_, up); });
+        if (n > 0) shards_.at(shards_.of(page)).update([&](presence_state& s) { return s.increment(name, incarnation_, up); });
     }
     touch_all();
 }

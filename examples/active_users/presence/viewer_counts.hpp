@@ -4,6 +4,7 @@
 
 #include "count_view.hpp"
 #include "presence/presence_channel.hpp"
+#include "presence/presence_shards.hpp"
 #include "replication/synced_state.hpp"
 
 #include <converge/g_map.hpp>
@@ -40,20 +41,26 @@ using adjustment_state = converge::g_map<std::string, converge::pn_counter<std::
 /// that its peers retired it, or has heard no peer for longer than the retirement horizon, so an
 /// id is never written after retirement.
 ///
+/// Presence may be split into shards by page (shard_plan, on NATS), of which a replica holds only
+/// those with local viewers or recent readers: counts of pages in other shards are not known
+/// here (`followed_view`).
+///
 /// Presence holds only what is live: a page's gauge goes when its last local viewer leaves, a
 /// retired incarnation leaves one marker, and markers older than the horizon are collected
 /// (`collect_retired`; docs/active-users.md, "Inside a replica").
 class viewer_counts {
 public:
-    /// `mode` says how the two channels replicate.
-    explicit viewer_counts(sync_mode mode = {});
+    /// `mode` says how the two channels replicate, `plan` how presence is split into shards.
+    explicit viewer_counts(sync_mode mode = {}, shard_plan plan = {});
     viewer_counts(const viewer_counts&) = delete;
     viewer_counts& operator=(const viewer_counts&) = delete;
 
     [[nodiscard]] std::uint64_t incarnation() const;
 
-    /// The two replicated channels, for the channel table.
-    channel_owner& presence() noexcept { return presence_; }
+    /// The two replicated channels, for the channel table; presence sharded (see shard_plan)
+    /// replicates through `presence_shard_set()` and keeps only its incarnation in `presence()`.
+    channel_owner& presence() noexcept;
+    shard_set* presence_shard_set() noexcept { return shards_.sharded() ? &shards_ : nullptr; }
     channel_owner& adjustments() noexcept { return adjustments_; }
 
     /// A PUT: +1 or -1 on the page's lasting adjustments. Returns the new view.
@@ -69,6 +76,10 @@ public:
     /// remembered as when this replica first saw it (up to max_viewed_pages such pages).
     [[nodiscard]] count_view view(const std::string& page) const;
     static constexpr std::size_t max_viewed_pages = 1'000'000;
+    /// The page's view when its shard is held and fetched, so that the count is exact; else
+    /// nothing, and the shard is wanted (replication follows it and fetches its state). Either
+    /// way the read keeps the shard's interest alive. Not sharded: always the view.
+    [[nodiscard]] std::optional<count_view> followed_view(const std::string& page);
 
     /// Retires every incarnation that holds presence entries but was not heard from for
     /// `after`. Returns how many it retired.
@@ -92,6 +103,9 @@ public:
 
     /// The change feed: pages whose count changed since the last call.
     std::vector<std::string> take_changed();
+    /// Pages whose shard was dropped since the last call (interest lapsed): their counts are no
+    /// longer known here, so the page board forgets them.
+    std::vector<std::string> take_forgotten();
 
     /// A retirement or a change of incarnation seen here, for the dashboard's timeline.
     struct membership_event {
@@ -117,6 +131,7 @@ public:
         std::uint64_t local_viewers = 0;
         std::uint64_t presence_entries = 0;  ///< live (page, incarnation) gauges in the presence state
         std::uint64_t presence_horizon = 0;  ///< markers retired before this were collected
+        std::uint64_t shards_held = 0;       ///< presence shards held here (1 when not sharded)
     };
     [[nodiscard]] stats statistics() const;
     /// The presence state's encoded size in bytes: what a peer meeting this replica is sent in
@@ -132,17 +147,19 @@ private:
     void rejoin();
     void note(membership_event::kind what, std::uint64_t incarnation);
     void forget_others();
+    void dropped(std::uint32_t shard);
     [[nodiscard]] std::int64_t count_of(const std::string& page) const;
 
     mutable std::mutex mutex_;
     std::uint64_t incarnation_;
-    presence_channel presence_;
+    presence_shards shards_;
     synced_state<adjustment_state> adjustments_;
     std::unordered_map<std::string, std::int64_t> local_viewers_;  ///< this replica's sessions per page
     /// Every page's count as answered; mutable: a read of a page never seen records when it was
     /// first seen.
     mutable std::unordered_map<std::string, count_view> views_;
     std::vector<std::string> changed_;
+    std::vector<std::string> forgotten_;
     std::vector<membership_event> events_;
     std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
     /// Other incarnations that hold presence entries: what retire_silent checks, kept from the

@@ -23,6 +23,13 @@ namespace active_users {
 /// last interval that much later), except the heartbeat channel's, which goes out every interval
 /// as the liveness signal by which silent replicas are retired.
 ///
+/// A sharded channel (channel::shards) runs the same per followed shard, on the shard's own
+/// subjects: a shard that starts being followed is subscribed and its whole state asked of one
+/// holder (again after `state_retry` intervals, `state_attempts` times in all, after which, as
+/// when the transport says nobody holds it, it starts from what arrives on its subject); one
+/// that stops is unsubscribed. A shard's digests go out only once this
+/// replica wrote to it (nobody tracks a sender that never wrote), staggered by shard number.
+///
 /// Membership is whom it hears: any frame makes its sender a member, with no configuration and
 /// no restart; a member silent for `forget_after` is forgotten by every owner (and tracked anew
 /// if it speaks again). Each payload starts with one byte saying what it is (a publication, a
@@ -40,15 +47,40 @@ public:
     /// A publication or an answer is merged; a request is answered. Unknown channels and kinds,
     /// and bytes an owner refuses, are a failure.
     result<void> deliver(peer_id from, std::uint8_t channel, std::span<const std::byte> payload) override;
+    /// The same for a shard; a shard out of range is a failure, and a message for a shard not
+    /// followed (a late one for a shard just dropped) changes nothing.
+    result<void> deliver_shard(peer_id from, shard_ref where, std::span<const std::byte> payload) override;
+    std::optional<std::vector<std::byte>> state_for(peer_id from, shard_ref where) override;
+    void nobody_holds(shard_ref where) override;
 
     [[nodiscard]] replication_stats statistics() const override;
 
     /// The first byte of every payload.
-    enum class kind : std::uint8_t { publication = 0, request = 1, answer = 2 };
+    enum class kind : std::uint8_t { publication = 0, request = 1, answer = 2, state = 3 };
     static constexpr std::uint64_t digest_every = 10;
+    static constexpr std::uint64_t state_retry = 5;
+    static constexpr std::uint64_t state_attempts = 2;
+    /// A shard this replica has not changed for this many intervals sends its digest only every
+    /// `quiet_digest_every`: a writer to a thousand shards would otherwise publish a thousand
+    /// digests a second when idle. Followers have had quiet_shard / digest_every chances to see
+    /// that they missed its last interval; one that joins later fetches the shard's state.
+    static constexpr std::uint64_t quiet_shard = 600;
+    static constexpr std::uint64_t quiet_digest_every = 100;
 
 private:
+    /// What is known of one followed shard.
+    struct shard_track {
+        bool serving = false;            ///< answering state requests for it
+        std::uint64_t requested_at = 0;  ///< the interval its state was last asked for
+        std::uint64_t attempts = 0;      ///< state requests sent for it
+        std::uint64_t changed_at = 0;    ///< the interval its publication last changed
+        std::vector<std::byte> last;     ///< the last publication
+    };
+
     void forget_silent(std::chrono::steady_clock::time_point now);
+    void tick_shards(const channel& c, std::chrono::steady_clock::time_point now);
+    /// The sharded channel `where` names and the shard's owner, or why there is none.
+    const channel* sharded(shard_ref where) const;
 
     const channel_table& channels_;
     transport& net_;
@@ -61,6 +93,10 @@ private:
     std::atomic<std::uint64_t> rejected_{0};
     std::atomic<std::uint64_t> requested_{0};
     std::atomic<std::uint64_t> answered_{0};
+    std::map<shard_ref, shard_track> shards_;  ///< every shard followed; guarded by mutex_
+    std::atomic<std::uint64_t> state_requests_{0};
+    std::atomic<std::uint64_t> states_served_{0};
+    std::atomic<std::uint64_t> held_by_nobody_{0};
 };
 
 }  // namespace active_users

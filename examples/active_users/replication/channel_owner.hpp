@@ -83,6 +83,9 @@ public:
     virtual result<std::optional<std::vector<std::byte>>> answer(peer_id /*peer*/, std::span<const std::byte> /*request*/) {
         return std::optional<std::vector<std::byte>>{};
     }
+    /// True once this replica has changed the state itself: before that its digests would tell
+    /// nobody anything (no receiver tracks a sender it never heard), so none need go out.
+    [[nodiscard]] virtual bool wrote() const { return true; }
     /// `peer` was not heard for long: stop tracking it (it is tracked anew if it speaks again).
     virtual void forget(peer_id /*peer*/) {}
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "replication/channel_owner.hpp"
+#include "replication/shard_set.hpp"
 
 #include <cstdint>
 #include <initializer_list>
@@ -22,6 +23,10 @@ struct channel {
     /// Other channels skip a message equal to the last one sent on the same link, which would
     /// tell the peer nothing.
     bool heartbeat = false;
+    /// Set for a channel split into shards (publish/subscribe transports): replication moves
+    /// each followed shard's messages on its own subjects, and `owner` only keeps what survives
+    /// a restart.
+    shard_set* shards = nullptr;
 };
 
 /// Every channel this replica replicates, in the order they are sent each interval. Adding a

@@ -26,6 +26,10 @@ struct replication_stats {
     std::uint64_t repairs_requested = 0;  ///< broadcast: repair requests sent
     std::uint64_t repairs_answered = 0;   ///< broadcast: answers sent
     std::vector<channel_sent> sent;       ///< mesh: per channel, in table order
+    std::size_t shards_followed = 0;      ///< sharded channels: shards subscribed now
+    std::uint64_t state_requests_sent = 0;    ///< shard states asked for (a GET of an unfollowed page)
+    std::uint64_t state_requests_served = 0;  ///< shard states sent to a replica that asked
+    std::uint64_t shards_held_by_nobody = 0;  ///< state requests no replica answered: the shard starts empty
 };
 
 /// The replication engine between the channel table and a transport: per-peer anti-entropy over

@@ -125,6 +125,25 @@ public:
         return out;
     }
 
+    bool wrote() const override {
+        std::lock_guard lock(guard_);
+        const auto* s = std::get_if<broadcast_type>(&sync_);
+        return s == nullptr || s->seq() > 0;
+    }
+
+    /// Broadcast mode: the whole state as a message for `peer` (a full state of this replica's
+    /// run, which a receiver merges as a repair answer), for a replica that starts following it.
+    std::optional<std::vector<std::byte>> whole_state(peer_id peer) {
+        std::lock_guard lock(guard_);
+        auto* s = std::get_if<broadcast_type>(&sync_);
+        if (s == nullptr) return std::nullopt;
+        // A request for another run (no epoch is the successor of this one's) gets the full state.
+        const typename broadcast_type::request q{.requester = peer, .sender = self_, .epoch = s->epoch() + 1, .have = 0};
+        auto m = s->answer(q);
+        if (!m) return std::nullopt;
+        return converge::encode(*m);
+    }
+
     void forget(peer_id peer) override {
         std::lock_guard lock(guard_);
         if (auto* s = std::get_if<broadcast_type>(&sync_)) s->forget(peer);

@@ -8,11 +8,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace active_users {
+
+/// One shard of a sharded channel (see shard_set): on NATS, its own subjects.
+struct shard_ref {
+    std::uint8_t channel = 0;
+    std::uint32_t shard = 0;
+    friend auto operator<=>(const shard_ref&, const shard_ref&) = default;
+};
 
 /// Where a transport delivers what it hears (the replicator). Called from the transport's threads.
 class transport_receiver {
@@ -25,6 +33,21 @@ public:
     /// An authenticated payload from `from` on `channel`. A failure means the sender cannot be
     /// trusted to speak sense: the transport drops the link it came on.
     virtual result<void> deliver(peer_id from, std::uint8_t channel, std::span<const std::byte> payload) = 0;
+
+    // Sharded channels (publish/subscribe transports only). The shard comes from the subject,
+    // which the frame's MAC covers; it is still checked against the shard count and against
+    // what is followed, since a replica with the secret may be wrong. By default: refused.
+
+    /// An authenticated payload from `from` about shard `where`.
+    virtual result<void> deliver_shard(peer_id from, shard_ref where, std::span<const std::byte> /*payload*/) {
+        return fail(status::bad_request, "no sharded channels here (replica " + std::to_string(from) + ", channel " +
+                                             std::to_string(where.channel) + ")");
+    }
+    /// `from` asks for the whole state of `where`: the payload to send back, or nothing (the
+    /// shard is not held here, or not fetched yet).
+    virtual std::optional<std::vector<std::byte>> state_for(peer_id /*from*/, shard_ref /*where*/) { return std::nullopt; }
+    /// Nobody answers state requests for `where`: no replica holds it.
+    virtual void nobody_holds(shard_ref /*where*/) {}
 };
 
 /// What crossed one class of subjects of a publish/subscribe transport, in frames and their bytes.
@@ -63,6 +86,25 @@ public:
     virtual void publish(std::uint8_t channel, std::vector<std::byte> payload) = 0;
     /// True when everything sent so far has been written out (or dropped with its link).
     [[nodiscard]] virtual bool drained() const = 0;
+
+    // Sharded channels: what a publish/subscribe transport adds; the mesh has none (no-ops).
+
+    /// Starts hearing the publications of `where`.
+    virtual void follow(shard_ref /*where*/) {}
+    /// Stops hearing `where` and stops answering for it.
+    virtual void unfollow(shard_ref /*where*/) {}
+    /// Starts answering state requests for `where` (once its state is held here); one holder
+    /// answers each request.
+    virtual void serve(shard_ref /*where*/) {}
+    /// Publishes `payload` to every follower of `where`.
+    virtual void publish_shard(shard_ref /*where*/, std::vector<std::byte> /*payload*/) {}
+    /// Sends `payload` about `where` to `peer` alone.
+    virtual void send_shard(peer_id /*peer*/, shard_ref /*where*/, std::vector<std::byte> /*payload*/) {}
+    /// Asks one holder of `where` for its whole state: an answer comes to `deliver_shard`, or
+    /// `nobody_holds` when no replica answers for it.
+    virtual void request_state(shard_ref /*where*/) {}
+    /// False while no server is reachable: a state request cannot be answered then.
+    [[nodiscard]] virtual bool connected() const { return true; }
     [[nodiscard]] virtual transport_stats statistics() const = 0;
 };
 

@@ -4,9 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace active_users;
@@ -83,4 +85,24 @@ TEST_CASE("the --nats flag replaces the mesh, and its login files are read and c
     std::ofstream(token_path) << "\n";
     CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-token-file", token_path}).find(": empty") != std::string::npos);
     std::filesystem::remove(token_path);
+}
+
+TEST_CASE("presence shards and interest are set with --nats only, each value in its range", "[options][nats]") {
+    const auto plain = parse({"--id", "7", "--nats", "nats://a:1"});
+    REQUIRE(plain);
+    CHECK(plain->nats.shards == 1024);
+    CHECK_FALSE(plain->nats.follow_all);
+    CHECK(plain->nats.interest_lapse == std::chrono::seconds(60));
+    const auto set = parse({"--id", "7", "--nats", "nats://a:1", "--nats-shards", "64", "--nats-follow", "all",
+                            "--interest-lapse", "1.5"});
+    REQUIRE(set);
+    CHECK(set->nats.shards == 64);
+    CHECK(set->nats.follow_all);
+    CHECK(set->nats.interest_lapse == std::chrono::milliseconds(1500));
+    for (const char* bad : {"0", "65537", "-1", "x", ""})
+        CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-shards", bad}).find("--nats-shards") == 0);
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--nats-follow", "some"}).find("expected interest or all") != std::string::npos);
+    CHECK(error_of({"--id", "1", "--nats", "nats://a:1", "--interest-lapse", "0"}).find("--interest-lapse") == 0);
+    for (const auto& [flag, value] : {std::pair{"--nats-shards", "8"}, {"--nats-follow", "all"}, {"--interest-lapse", "1"}})
+        CHECK(error_of({"--id", "1", flag, value}).find(std::string(flag) + " needs --nats") == 0);
 }
