@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -131,7 +132,9 @@ public:
         else markers.insert(markers.begin() + static_cast<std::ptrdiff_t>(i), m);
         retired_ = std::move(markers);
         std::erase_if(entries_, [&replica](const entry& e) { return e.replica == replica; });
+        std::erase_if(by_dot_, [&replica](const dot_row& d) { return d.replica == replica; });
         context_.erase_replicas_if([&replica](const Replica& r) { return r == replica; });
+        resize_index();
         return delta;
     }
 
@@ -192,9 +195,9 @@ public:
     /// collected in this merge or not, keeps no entry and no run.
     void merge(const presence_map& other) {
         if (&other == this || other.empty()) return;
-        if (other.entries_.size() <= small_merge_limit && other.entries_.size() * 8 < entries_.size() &&
+        if (other.entries_.size() * 8 < entries_.size() && other.context_.ranges().size() * 8 < entries_.size() &&
             other.horizon_ <= horizon_ && markers_known(other.retired_)) {
-            merge_small(other);
+            merge_delta(other);
             return;
         }
         const std::uint64_t joined_horizon = std::max(horizon_, other.horizon_);
@@ -231,6 +234,8 @@ public:
         context_ = std::move(context);
         retired_ = std::move(markers);
         horizon_ = joined_horizon;
+        by_dot_.clear();
+        resize_index();
     }
 
     /// The keys at which merging `other` into *this would add or drop an entry, sorted and
@@ -254,11 +259,18 @@ public:
     [[nodiscard]] std::vector<Key> keys_changed_by(const presence_map& other) const {
         std::vector<Key> out;
         if (&other == this) return out;
-        if (!other.context_.empty() || !other.retired_.empty()) {
+        if (!other.retired_.empty()) {
             for (const entry& e : entries_) {
                 const bool dropped = other.is_retired(e.replica) || (other.context_.contains(dot_of(e)) && !other.holds(e));
                 if (dropped && (out.empty() || !(out.back() == e.key))) out.push_back(e.key);
             }
+        } else if (!other.context_.empty()) {
+            // Without markers only the dots `other` names can drop an entry: find them by dot.
+            for_each_named(other.context_, [&](std::size_t i) {
+                if (!other.holds(entries_[i])) out.push_back(entries_[i].key);
+            });
+            std::sort(out.begin(), out.end());
+            out.erase(std::unique(out.begin(), out.end()), out.end());
         }
         const std::size_t mine = out.size();
         for (const entry& e : other.entries_) {
@@ -288,14 +300,20 @@ public:
         }
         out.context_ = context_.minus(peer.context_);
         if (!peer.retired_.empty()) out.context_.erase_replicas_if([&peer](const Replica& r) { return peer.is_retired(r); });
-        for (const entry& e : peer.entries_) {
-            if (is_retired(e.replica)) continue;  // the marker removes it
-            if (context_.contains(dot_of(e)) && !holds(e)) out.context_.insert(dot_of(e));
-        }
+        // The peer's entries that *this has seen and dropped: found by dot, so a small delta
+        // costs a search per run of its context, not a pass over the peer's state.
+        peer.for_each_named(context_, [&](std::size_t i) {
+            const entry& e = peer.entries_[i];
+            if (!is_retired(e.replica) && !holds(e)) out.context_.insert(dot_of(e));  // a marker removes it
+        });
         // Every entry of *this whose dot the delta's context names must travel with it, or
         // merging the delta would read it as removed.
-        for (const entry& e : entries_)
-            if (out.context_.contains(dot_of(e))) out.entries_.push_back(e);
+        std::vector<std::size_t> carried;
+        for_each_named(out.context_, [&carried](std::size_t i) { carried.push_back(i); });
+        std::sort(carried.begin(), carried.end());
+        out.entries_.reserve(carried.size());
+        for (const std::size_t i : carried) out.entries_.push_back(entries_[i]);
+        out.resize_index();
         return out;
     }
 
@@ -304,11 +322,92 @@ public:
         return entries_.empty() && context_.empty() && retired_.empty() && horizon_ == 0;
     }
 
-    friend bool operator==(const presence_map&, const presence_map&) = default;
+    /// The value: entries, context, markers and horizon (the dot index is derived from the entries).
+    friend bool operator==(const presence_map& a, const presence_map& b) {
+        return a.horizon_ == b.horizon_ && a.entries_ == b.entries_ && a.context_ == b.context_ && a.retired_ == b.retired_;
+    }
 
 private:
     friend struct wire<presence_map>;
-    static constexpr std::size_t small_merge_limit = 8;
+
+    /// One row of the dot index: a dot and the key of the entry that carries it.
+    struct dot_row {
+        Replica replica;
+        std::uint64_t counter = 0;
+        Key key;
+    };
+
+    /// A state this large keeps a dot index; one that shrinks below half of it drops it. Below
+    /// that a pass over the entries is as quick as a search and costs no allocation per delta.
+    static constexpr std::size_t index_min = 32;
+
+    static bool dot_less(const dot_row& a, const dot_row& b) {
+        return a.replica < b.replica || (a.replica == b.replica && a.counter < b.counter);
+    }
+
+    /// Room for `n` more elements of `v`, growing by half at least (an exact reserve for every
+    /// merged delta would reallocate every time).
+    template <class T>
+    static void reserve_more(std::vector<T>& v, std::size_t n) {
+        if (v.capacity() - v.size() >= n) return;
+        v.reserve(std::max(v.size() + n, v.capacity() + v.capacity() / 2));
+    }
+
+    /// Builds the dot index when the entries have grown past index_min, drops it when they have
+    /// shrunk below half of that. The index is a cache: if building it fails (out of memory),
+    /// the map stays without one and finds entries by a pass, so nothing is thrown.
+    void resize_index() noexcept {
+        if (!by_dot_.empty()) {
+            if (entries_.size() < index_min / 2) by_dot_ = {};
+            return;
+        }
+        if (entries_.size() < index_min) return;
+        try {
+            std::vector<dot_row> rows;
+            rows.reserve(entries_.size());
+            for (const entry& e : entries_) rows.push_back({e.replica, e.counter, e.key});
+            std::sort(rows.begin(), rows.end(), dot_less);
+            by_dot_ = std::move(rows);
+        } catch (...) {
+            by_dot_.clear();
+        }
+    }
+
+    /// Index of the entry carrying the indexed dot `d`.
+    [[nodiscard]] std::size_t position_of(const dot_row& d) const {
+        const auto it = std::partition_point(entries_.begin(), entries_.end(), [&d](const entry& e) {
+            return std::tie(e.key, e.replica, e.counter) < std::tie(d.key, d.replica, d.counter);
+        });
+        return static_cast<std::size_t>(it - entries_.begin());
+    }
+
+    /// Calls f(i) for every entry i here whose dot `ctx` names, in no particular order: with the
+    /// dot index, a search per run of `ctx` and a step per entry found; without, one pass.
+    template <class F>
+    void for_each_named(const detail::dot_context<Replica>& ctx, F&& f) const {
+        if (by_dot_.empty()) {
+            for (std::size_t i = 0; i < entries_.size(); ++i)
+                if (ctx.contains(dot_of(entries_[i]))) f(i);
+            return;
+        }
+        for (const auto& r : ctx.ranges()) {
+            auto it = std::partition_point(by_dot_.begin(), by_dot_.end(), [&r](const dot_row& d) {
+                return d.replica < r.replica || (d.replica == r.replica && d.counter < r.first);
+            });
+            for (; it != by_dot_.end() && it->replica == r.replica && it->counter <= r.last; ++it) f(position_of(*it));
+        }
+    }
+
+    /// Index rows: `d` in, or the row of dot (replica, counter) out. The caller reserved room.
+    void index_insert(dot_row&& d) {
+        by_dot_.insert(std::upper_bound(by_dot_.begin(), by_dot_.end(), d, dot_less), std::move(d));
+    }
+    void index_erase(const Replica& replica, std::uint64_t counter) {
+        const auto it = std::partition_point(by_dot_.begin(), by_dot_.end(), [&](const dot_row& d) {
+            return d.replica < replica || (d.replica == replica && d.counter < counter);
+        });
+        by_dot_.erase(it);
+    }
 
     static dot dot_of(const entry& e) { return dot{e.replica, e.counter}; }
 
@@ -387,8 +486,11 @@ private:
         presence_map delta;
         for (std::size_t i = first; i < last; ++i) delta.context_.insert(dot_of(entries_[i]));
         if (n == 0) {
+            if (!by_dot_.empty())
+                for (std::size_t i = first; i < last; ++i) index_erase(entries_[i].replica, entries_[i].counter);
             entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(first),
                            entries_.begin() + static_cast<std::ptrdiff_t>(last));
+            resize_index();
             return delta;
         }
         const std::uint64_t latest = context_.max_of(replica);
@@ -398,11 +500,20 @@ private:
         delta.entries_.push_back(fresh);
         delta.context_.insert(dot_of(fresh));
 
-        // Everything that can throw happens before the entries change: room for the entry and
-        // the run, then the context takes the dot; moving entries does not throw.
-        if (first == last) entries_.reserve(entries_.size() + 1);
+        // Everything that can throw happens before the entries change: room for the entry, its
+        // index row and the run, then the context takes the dot; moving entries does not throw.
+        if (first == last) reserve_more(entries_, 1);
+        std::optional<dot_row> row;
+        if (!by_dot_.empty()) {
+            row.emplace(dot_row{replica, fresh.counter, key});
+            reserve_more(by_dot_, 1);
+        }
         context_.reserve_one();
         context_.insert(dot_of(fresh));
+        if (row) {
+            for (std::size_t i = first; i < last; ++i) index_erase(entries_[i].replica, entries_[i].counter);
+            index_insert(std::move(*row));
+        }
         if (first == last) {
             entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(first), std::move(fresh));
         } else {
@@ -410,38 +521,108 @@ private:
             entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(first + 1),
                            entries_.begin() + static_cast<std::ptrdiff_t>(last));
         }
+        resize_index();
         return delta;
     }
 
-    /// Merges a delta of a few entries in place, when it brings no marker and no horizon: its
-    /// entries are joined by lookup, and the entries here are scanned once, without allocating,
-    /// for dots its context removes (a removal names dots, not keys). Everything that allocates
+    /// Merges a delta much smaller than this state in place, when it brings no marker and no
+    /// horizon: its entries are joined by lookup, the entries whose dots its context removes are
+    /// found by dot (a removal names dots, not keys), its runs join the context one at a time,
+    /// and the entries move at most twice from the first that changes, not at all when each new
+    /// write takes the place of the one it supersedes. So a delta costs a few searches and a
+    /// shift, not a copy of the context and a pass over every entry. Everything that allocates
     /// runs before the first change to *this.
-    void merge_small(const presence_map& other) {
-        auto context = context_;
-        context.merge(other.context_);
-        if (!retired_.empty()) context.erase_replicas_if([this](const Replica& r) { return is_retired(r); });
+    void merge_delta(const presence_map& other) {
         std::vector<entry> arriving;
-        arriving.reserve(other.entries_.size());
         for (const entry& e : other.entries_)
             if (!is_retired(e.replica) && !context_.contains(dot_of(e))) arriving.push_back(e);
-        entries_.reserve(entries_.size() + arriving.size());
+        std::vector<std::size_t> leaving;
+        for_each_named(other.context_, [&](std::size_t i) {
+            if (!other.holds(entries_[i])) leaving.push_back(i);
+        });
+        std::sort(leaving.begin(), leaving.end());
+        std::vector<typename detail::dot_context<Replica>::range> runs;
+        for (const auto& r : other.context_.ranges())
+            if (!is_retired(r.replica)) runs.push_back(r);
+        std::vector<dot_row> rows;
+        if (!by_dot_.empty()) {
+            rows.reserve(arriving.size());
+            for (const entry& e : arriving) rows.push_back({e.replica, e.counter, e.key});
+            reserve_more(by_dot_, rows.size());
+        }
+        reserve_more(entries_, arriving.size());
+        context_.reserve_more(runs.size());
 
         // From here on nothing allocates.
-        std::erase_if(entries_, [&other](const entry& e) {
-            return other.context_.contains(dot_of(e)) && !other.holds(e);
-        });
-        for (entry& e : arriving) {
-            const auto at = std::lower_bound(entries_.begin(), entries_.end(), e, row_less);
-            entries_.insert(at, std::move(e));
+        for (auto& r : runs) context_.insert_range(std::move(r));
+        if (!by_dot_.empty()) {
+            for (const std::size_t i : leaving) index_erase(entries_[i].replica, entries_[i].counter);
+            for (dot_row& d : rows) index_insert(std::move(d));
         }
-        context_ = std::move(context);
+        splice(leaving, arriving);
+        resize_index();
+    }
+
+    /// True when putting arriving[t] in the place of the entry at leaving[t], for every t,
+    /// leaves the entries sorted: each is checked against its neighbours after the change.
+    [[nodiscard]] bool replaces_in_place(const std::vector<std::size_t>& leaving, const std::vector<entry>& arriving) const {
+        if (leaving.size() != arriving.size()) return false;
+        for (std::size_t t = 0; t < leaving.size(); ++t) {
+            const std::size_t at = leaving[t];
+            if (at > 0) {
+                const entry& prev = t > 0 && leaving[t - 1] + 1 == at ? arriving[t - 1] : entries_[at - 1];
+                if (!row_less(prev, arriving[t])) return false;
+            }
+            if (at + 1 < entries_.size()) {
+                const entry& next = t + 1 < leaving.size() && leaving[t + 1] == at + 1 ? arriving[t + 1] : entries_[at + 1];
+                if (!row_less(arriving[t], next)) return false;
+            }
+        }
+        return true;
+    }
+
+    /// Removes the entries at the sorted positions `leaving` and inserts the sorted `arriving`
+    /// (none of them here), moving only the entries after the first that changes. The caller
+    /// reserved room for the arrivals.
+    void splice(const std::vector<std::size_t>& leaving, std::vector<entry>& arriving) {
+        // The usual delta: a write that supersedes one write here takes its place.
+        if (replaces_in_place(leaving, arriving)) {
+            for (std::size_t t = 0; t < leaving.size(); ++t) entries_[leaving[t]] = std::move(arriving[t]);
+            return;
+        }
+        // Whole runs of entries move at once (a memmove for plain keys), not one at a time.
+        const auto at = [this](std::size_t i) { return entries_.begin() + static_cast<std::ptrdiff_t>(i); };
+        if (!leaving.empty()) {
+            std::size_t out = leaving.front();
+            for (std::size_t t = 0; t < leaving.size(); ++t) {
+                const std::size_t end = t + 1 < leaving.size() ? leaving[t + 1] : entries_.size();
+                out = static_cast<std::size_t>(std::move(at(leaving[t] + 1), at(end), at(out)) - entries_.begin());
+            }
+            entries_.erase(at(out), entries_.end());
+        }
+        if (arriving.empty()) return;
+        // Merge from the back into room at the end: each arrival finds its place by a search
+        // and the entries after it move once; those before the first arrival stay put.
+        std::size_t old = entries_.size();
+        entries_.resize(old + arriving.size());
+        std::size_t to = entries_.size();
+        for (std::size_t a = arriving.size(); a > 0; --a) {
+            const auto place = std::upper_bound(entries_.begin(), at(old), arriving[a - 1], row_less);
+            const auto from = static_cast<std::size_t>(place - entries_.begin());
+            std::move_backward(place, at(old), at(to));
+            to -= old - from;
+            old = from;
+            entries_[--to] = std::move(arriving[a - 1]);
+        }
     }
 
     std::vector<entry> entries_;           // sorted by (key, replica, counter); gauges are not 0
     detail::dot_context<Replica> context_;  // every dot seen; no run of a retired replica
     std::vector<retirement> retired_;      // sorted by replica; none before the horizon
     std::uint64_t horizon_ = 0;
+    // Derived from entries_, never encoded or compared: empty, or one row per entry sorted by
+    // dot (see resize_index). It finds the entries a removal names without a pass over them all.
+    std::vector<dot_row> by_dot_;
 };
 
 template <class Key, class Replica, class Count>
@@ -523,6 +704,7 @@ struct wire<presence_map<Key, Replica, Count>> {
         }
         std::sort(all.begin(), all.end());
         if (std::adjacent_find(all.begin(), all.end()) != all.end()) r.fail(errc::not_canonical, r.offset());
+        m.resize_index();
         return m;
     }
 
