@@ -132,7 +132,7 @@ public:
         else markers.insert(markers.begin() + static_cast<std::ptrdiff_t>(i), m);
         retired_ = std::move(markers);
         std::erase_if(entries_, [&replica](const entry& e) { return e.replica == replica; });
-        std::erase_if(by_dot_, [&replica](const dot_row& d) { return d.replica == replica; });
+        std::erase_if(by_dot_, [&replica](const dot_bucket& b) { return b.replica == replica; });
         context_.erase_replicas_if([&replica](const Replica& r) { return r == replica; });
         resize_index();
         return delta;
@@ -330,20 +330,17 @@ public:
 private:
     friend struct wire<presence_map>;
 
-    /// One row of the dot index: a dot and the key of the entry that carries it.
-    struct dot_row {
+    /// The dot index's rows of one replica: (counter, key) of each of its entries here, sorted
+    /// by counter. A write's fresh dot is its replica's largest, so a row usually joins at the
+    /// end of its bucket, and a row leaves by a shift of its own replica's rows only.
+    struct dot_bucket {
         Replica replica;
-        std::uint64_t counter = 0;
-        Key key;
+        std::vector<std::pair<std::uint64_t, Key>> rows;
     };
 
     /// A state this large keeps a dot index; one that shrinks below half of it drops it. Below
     /// that a pass over the entries is as quick as a search and costs no allocation per delta.
     static constexpr std::size_t index_min = 32;
-
-    static bool dot_less(const dot_row& a, const dot_row& b) {
-        return a.replica < b.replica || (a.replica == b.replica && a.counter < b.counter);
-    }
 
     /// Room for `n` more elements of `v`, growing by half at least (an exact reserve for every
     /// merged delta would reallocate every time).
@@ -351,6 +348,40 @@ private:
     static void reserve_more(std::vector<T>& v, std::size_t n) {
         if (v.capacity() - v.size() >= n) return;
         v.reserve(std::max(v.size() + n, v.capacity() + v.capacity() / 2));
+    }
+
+    /// Removes the elements at the sorted, distinct positions `gone`, moving each run between
+    /// them once (a memmove for plain types).
+    template <class T>
+    static void erase_positions(std::vector<T>& v, const std::vector<std::size_t>& gone) {
+        if (gone.empty()) return;
+        const auto at = [&v](std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+        std::size_t out = gone.front();
+        for (std::size_t t = 0; t < gone.size(); ++t) {
+            const std::size_t end = t + 1 < gone.size() ? gone[t + 1] : v.size();
+            out = static_cast<std::size_t>(std::move(at(gone[t] + 1), at(end), at(out)) - v.begin());
+        }
+        v.erase(at(out), v.end());
+    }
+
+    /// Inserts the sorted `add` into the sorted `v`, which has room for them: from the back, each
+    /// finds its place by a search and what follows it moves once; what precedes the first
+    /// stays put. One shift of the tail for a batch, where an insert each would shift it each time.
+    template <class T, class Less>
+    static void insert_sorted(std::vector<T>& v, std::vector<T>& add, Less less) {
+        if (add.empty()) return;
+        const auto at = [&v](std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+        std::size_t old = v.size();
+        v.resize(old + add.size());
+        std::size_t to = v.size();
+        for (std::size_t a = add.size(); a > 0; --a) {
+            const auto place = std::upper_bound(v.begin(), at(old), add[a - 1], less);
+            const auto from = static_cast<std::size_t>(place - v.begin());
+            std::move_backward(place, at(old), at(to));
+            to -= old - from;
+            old = from;
+            v[--to] = std::move(add[a - 1]);
+        }
     }
 
     /// Builds the dot index when the entries have grown past index_min, drops it when they have
@@ -363,20 +394,38 @@ private:
         }
         if (entries_.size() < index_min) return;
         try {
-            std::vector<dot_row> rows;
-            rows.reserve(entries_.size());
-            for (const entry& e : entries_) rows.push_back({e.replica, e.counter, e.key});
-            std::sort(rows.begin(), rows.end(), dot_less);
-            by_dot_ = std::move(rows);
+            std::vector<std::pair<dot, std::size_t>> dots;  // each dot and its entry
+            dots.reserve(entries_.size());
+            for (std::size_t i = 0; i < entries_.size(); ++i) dots.emplace_back(dot_of(entries_[i]), i);
+            std::sort(dots.begin(), dots.end());
+            std::vector<dot_bucket> buckets;
+            for (const auto& [d, i] : dots) {
+                if (buckets.empty() || !(buckets.back().replica == d.replica)) buckets.push_back({d.replica, {}});
+                buckets.back().rows.emplace_back(d.counter, entries_[i].key);
+            }
+            by_dot_ = std::move(buckets);
         } catch (...) {
             by_dot_.clear();
         }
     }
 
-    /// Index of the entry carrying the indexed dot `d`.
-    [[nodiscard]] std::size_t position_of(const dot_row& d) const {
-        const auto it = std::partition_point(entries_.begin(), entries_.end(), [&d](const entry& e) {
-            return std::tie(e.key, e.replica, e.counter) < std::tie(d.key, d.replica, d.counter);
+    /// The bucket of `replica` in sorted `buckets`, or the place where it would go.
+    template <class Buckets>
+    static auto bucket_of(Buckets& buckets, const Replica& replica) {
+        return std::lower_bound(buckets.begin(), buckets.end(), replica,
+                                [](const dot_bucket& b, const Replica& r) { return b.replica < r; });
+    }
+    /// The first row of `rows` whose counter is not below `counter`.
+    template <class Rows>
+    static auto row_of(Rows& rows, std::uint64_t counter) {
+        return std::lower_bound(rows.begin(), rows.end(), counter,
+                                [](const auto& row, std::uint64_t c) { return row.first < c; });
+    }
+
+    /// Index of the entry carrying the dot (replica, counter), whose key is `key`.
+    [[nodiscard]] std::size_t position_of(const Key& key, const Replica& replica, std::uint64_t counter) const {
+        const auto it = std::partition_point(entries_.begin(), entries_.end(), [&](const entry& e) {
+            return std::tie(e.key, e.replica, e.counter) < std::tie(key, replica, counter);
         });
         return static_cast<std::size_t>(it - entries_.begin());
     }
@@ -391,22 +440,30 @@ private:
             return;
         }
         for (const auto& r : ctx.ranges()) {
-            auto it = std::partition_point(by_dot_.begin(), by_dot_.end(), [&r](const dot_row& d) {
-                return d.replica < r.replica || (d.replica == r.replica && d.counter < r.first);
-            });
-            for (; it != by_dot_.end() && it->replica == r.replica && it->counter <= r.last; ++it) f(position_of(*it));
+            const auto b = bucket_of(by_dot_, r.replica);
+            if (b == by_dot_.end() || !(b->replica == r.replica)) continue;
+            for (auto it = row_of(b->rows, r.first); it != b->rows.end() && it->first <= r.last; ++it)
+                f(position_of(it->second, r.replica, it->first));
         }
     }
 
-    /// Index rows: `d` in, or the row of dot (replica, counter) out. The caller reserved room.
-    void index_insert(dot_row&& d) {
-        by_dot_.insert(std::upper_bound(by_dot_.begin(), by_dot_.end(), d, dot_less), std::move(d));
+    /// Makes sure `replica` has a bucket with room for `n` more rows, so that as many
+    /// index_insert calls for it cannot throw. An empty bucket is a valid part of the index.
+    void index_reserve(const Replica& replica, std::size_t n) {
+        auto b = bucket_of(by_dot_, replica);
+        if (b == by_dot_.end() || !(b->replica == replica)) b = by_dot_.insert(b, dot_bucket{replica, {}});
+        reserve_more(b->rows, n);
+    }
+    /// Index rows in and out; index_reserve made room for the row coming in.
+    void index_insert(const Replica& replica, std::uint64_t counter, Key&& key) {
+        auto& rows = bucket_of(by_dot_, replica)->rows;
+        const auto at = std::upper_bound(rows.begin(), rows.end(), counter,
+                                         [](std::uint64_t c, const auto& row) { return c < row.first; });
+        rows.emplace(at, counter, std::move(key));
     }
     void index_erase(const Replica& replica, std::uint64_t counter) {
-        const auto it = std::partition_point(by_dot_.begin(), by_dot_.end(), [&](const dot_row& d) {
-            return d.replica < replica || (d.replica == replica && d.counter < counter);
-        });
-        by_dot_.erase(it);
+        auto& rows = bucket_of(by_dot_, replica)->rows;
+        rows.erase(row_of(rows, counter));
     }
 
     static dot dot_of(const entry& e) { return dot{e.replica, e.counter}; }
@@ -414,6 +471,10 @@ private:
     static bool row_less(const entry& a, const entry& b) {
         return std::tie(a.key, a.replica, a.counter) < std::tie(b.key, b.replica, b.counter);
     }
+    /// row_less as a type, so that the searches inline it (a function pointer they call each time).
+    struct row_order {
+        bool operator()(const entry& a, const entry& b) const { return row_less(a, b); }
+    };
 
     /// Index of the first marker not before `replica` in sorted `markers`.
     static std::size_t find_marker(const std::vector<retirement>& markers, const Replica& replica) {
@@ -470,7 +531,7 @@ private:
 
     /// True when *this holds exactly the write `e`.
     [[nodiscard]] bool holds(const entry& e) const {
-        const auto it = std::lower_bound(entries_.begin(), entries_.end(), e, row_less);
+        const auto it = std::lower_bound(entries_.begin(), entries_.end(), e, row_order{});
         return it != entries_.end() && *it == e;
     }
 
@@ -503,16 +564,16 @@ private:
         // Everything that can throw happens before the entries change: room for the entry, its
         // index row and the run, then the context takes the dot; moving entries does not throw.
         if (first == last) reserve_more(entries_, 1);
-        std::optional<dot_row> row;
+        std::optional<Key> row;  // the key of the index row
         if (!by_dot_.empty()) {
-            row.emplace(dot_row{replica, fresh.counter, key});
-            reserve_more(by_dot_, 1);
+            row.emplace(key);
+            index_reserve(replica, 1);
         }
         context_.reserve_one();
         context_.insert(dot_of(fresh));
         if (row) {
             for (std::size_t i = first; i < last; ++i) index_erase(entries_[i].replica, entries_[i].counter);
-            index_insert(std::move(*row));
+            index_insert(replica, fresh.counter, std::move(*row));
         }
         if (first == last) {
             entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(first), std::move(fresh));
@@ -544,11 +605,13 @@ private:
         std::vector<typename detail::dot_context<Replica>::range> runs;
         for (const auto& r : other.context_.ranges())
             if (!is_retired(r.replica)) runs.push_back(r);
-        std::vector<dot_row> rows;
+        std::vector<Key> keys;  // of the index rows, copied before anything changes
         if (!by_dot_.empty()) {
-            rows.reserve(arriving.size());
-            for (const entry& e : arriving) rows.push_back({e.replica, e.counter, e.key});
-            reserve_more(by_dot_, rows.size());
+            keys.reserve(arriving.size());
+            for (const entry& e : arriving) {
+                keys.push_back(e.key);
+                index_reserve(e.replica, 1);  // one at a time: a bucket grows by half when full
+            }
         }
         reserve_more(entries_, arriving.size());
         context_.reserve_more(runs.size());
@@ -557,7 +620,8 @@ private:
         for (auto& r : runs) context_.insert_range(std::move(r));
         if (!by_dot_.empty()) {
             for (const std::size_t i : leaving) index_erase(entries_[i].replica, entries_[i].counter);
-            for (dot_row& d : rows) index_insert(std::move(d));
+            for (std::size_t a = 0; a < arriving.size(); ++a)
+                index_insert(arriving[a].replica, arriving[a].counter, std::move(keys[a]));
         }
         splice(leaving, arriving);
         resize_index();
@@ -590,39 +654,17 @@ private:
             for (std::size_t t = 0; t < leaving.size(); ++t) entries_[leaving[t]] = std::move(arriving[t]);
             return;
         }
-        // Whole runs of entries move at once (a memmove for plain keys), not one at a time.
-        const auto at = [this](std::size_t i) { return entries_.begin() + static_cast<std::ptrdiff_t>(i); };
-        if (!leaving.empty()) {
-            std::size_t out = leaving.front();
-            for (std::size_t t = 0; t < leaving.size(); ++t) {
-                const std::size_t end = t + 1 < leaving.size() ? leaving[t + 1] : entries_.size();
-                out = static_cast<std::size_t>(std::move(at(leaving[t] + 1), at(end), at(out)) - entries_.begin());
-            }
-            entries_.erase(at(out), entries_.end());
-        }
-        if (arriving.empty()) return;
-        // Merge from the back into room at the end: each arrival finds its place by a search
-        // and the entries after it move once; those before the first arrival stay put.
-        std::size_t old = entries_.size();
-        entries_.resize(old + arriving.size());
-        std::size_t to = entries_.size();
-        for (std::size_t a = arriving.size(); a > 0; --a) {
-            const auto place = std::upper_bound(entries_.begin(), at(old), arriving[a - 1], row_less);
-            const auto from = static_cast<std::size_t>(place - entries_.begin());
-            std::move_backward(place, at(old), at(to));
-            to -= old - from;
-            old = from;
-            entries_[--to] = std::move(arriving[a - 1]);
-        }
+        erase_positions(entries_, leaving);
+        insert_sorted(entries_, arriving, row_order{});
     }
 
     std::vector<entry> entries_;           // sorted by (key, replica, counter); gauges are not 0
     detail::dot_context<Replica> context_;  // every dot seen; no run of a retired replica
     std::vector<retirement> retired_;      // sorted by replica; none before the horizon
     std::uint64_t horizon_ = 0;
-    // Derived from entries_, never encoded or compared: empty, or one row per entry sorted by
-    // dot (see resize_index). It finds the entries a removal names without a pass over them all.
-    std::vector<dot_row> by_dot_;
+    // Derived from entries_, never encoded or compared: empty, or a row per entry in buckets by
+    // replica (see resize_index). It finds the entries a removal names without a pass over them.
+    std::vector<dot_bucket> by_dot_;
 };
 
 template <class Key, class Replica, class Count>
