@@ -643,3 +643,38 @@ TEST_CASE("or_set small deltas merged into large sets agree with the linear merg
             for (const auto& r : replicas) RC_ASSERT(merged(r, d) == merged(d, r));
     });
 }
+
+TEST_CASE("dot_context insert_range of each run of another context equals merging that context, and minus "
+          "leaves exactly the dots the other lacks",
+          "[or_set][context][property]") {
+    // presence_map adds a delta's few runs to a large context with insert_range instead of a
+    // merge, and delta_for's minus searches the other context instead of walking it.
+    using context = detail::dot_context<std::uint32_t>;
+    const auto gen_runs = rc::gen::container<std::vector<range_u32>>(rc::gen::map(
+        rc::gen::tuple(rc::gen::inRange<std::uint32_t>(0, 4), rc::gen::inRange<std::uint64_t>(1, 40),
+                       rc::gen::inRange<std::uint64_t>(0, 10), rc::gen::inRange(0, 20)),
+        [](const std::tuple<std::uint32_t, std::uint64_t, std::uint64_t, int>& t) {
+            const auto [replica, first, length, unbounded] = t;
+            // Now and then a run to the largest counter, where `last + 1` would wrap.
+            return range_u32{replica, first, unbounded == 0 ? std::numeric_limits<std::uint64_t>::max() : first + length};
+        }));
+    rc::prop("for runs drawn at random, overlapping, touching and apart", [&] {
+        context a, b;
+        for (const range_u32& r : *gen_runs) a.merge(context::from_canonical({r}));
+        for (const range_u32& r : *gen_runs) b.merge(context::from_canonical({r}));
+        context inserted = a;
+        for (const range_u32& r : b.ranges()) {
+            inserted.reserve_more(1);
+            inserted.insert_range(r);
+        }
+        context joined = a;
+        joined.merge(b);
+        RC_ASSERT(inserted == joined);
+        const context rest = a.minus(b);
+        for (std::uint32_t replica = 0; replica < 4; ++replica)
+            for (std::uint64_t counter = 1; counter < 60; ++counter) {
+                const dot_u32 d{replica, counter};
+                RC_ASSERT(rest.contains(d) == (a.contains(d) && !b.contains(d)));
+            }
+    });
+}

@@ -648,3 +648,77 @@ TEST_CASE("keys_changed_by equals the keys whose entries differ between a state 
         check_keys_changed_by(big, source.delta_for(big));
     });
 }
+
+namespace {
+
+/// One write on a wider pool than crdt_ops' (60 keys), so that states pass the 32 entries at
+/// which presence_map keeps a dot index and merges of deltas take the in-place path.
+struct wide_write {
+    std::uint8_t kind;  // 0-7: increment, 8-13: decrement, 14-15: set
+    std::uint8_t key;
+    std::uint16_t n;
+    std::uint8_t delivery;  // 0: to both others now; 1: held; 2: the held interval to one; 3: delta_for to one
+    std::uint8_t target;
+};
+
+pm_u16 write_wide(pm_u16& x, std::uint32_t self, const wide_write& w) {
+    const std::string key = "k" + std::to_string(w.key);
+    const std::uint16_t now = x.gauge(key, self);
+    if (w.kind < 8) return x.increment(key, self, std::min<std::uint16_t>(w.n, static_cast<std::uint16_t>(65535 - now)));
+    if (w.kind < 14) return x.decrement(key, self, std::min(w.n, now));
+    return x.set(key, self, w.n);
+}
+
+/// Merges `delta` into `x`, checking it against the join taken the other way round: `delta`
+/// absorbing `x` takes the full path, so the in-place path and the index must agree with it.
+void merge_checked(pm_u16& x, const pm_u16& delta) {
+    const pm_u16 other_way = merged(delta, x);
+    x.merge(delta);
+    RC_ASSERT(x == other_way);
+}
+
+}  // namespace
+
+TEST_CASE("merging deltas into states large enough for a dot index equals the join taken the other way round",
+          "[presence_map][merge][index][property]") {
+    rc::prop("three replicas, four ids each, on 60 keys, trading deltas, held intervals and delta_for answers", [] {
+        const auto gen_write = rc::gen::construct<wide_write>(
+            rc::gen::inRange<std::uint8_t>(0, 16), rc::gen::inRange<std::uint8_t>(0, 60),
+            rc::gen::inRange<std::uint16_t>(0, 4), rc::gen::inRange<std::uint8_t>(0, 4), rc::gen::inRange<std::uint8_t>(1, 3));
+        const auto steps = *rc::gen::container<std::vector<std::pair<std::uint8_t, wide_write>>>(
+            300, rc::gen::pair(rc::gen::inRange<std::uint8_t>(0, 12), gen_write));
+        std::vector<pm_u16> states(3), held(3);
+        std::size_t largest = 0;
+        for (const auto& [id, w] : steps) {
+            const std::size_t s = id % 3;  // ids s, s + 3, s + 6, s + 9 write only through replica s
+            const std::size_t t = (s + w.target) % 3;
+            const pm_u16 delta = write_wide(states[s], id, w);
+            held[s].merge(delta);
+            if (w.delivery == 0) {
+                for (std::size_t other = 0; other < 3; ++other)
+                    if (other != s) {
+                        check_keys_changed_by(states[other], delta);
+                        merge_checked(states[other], delta);
+                    }
+            } else if (w.delivery == 2) {
+                check_keys_changed_by(states[t], held[s]);
+                merge_checked(states[t], std::exchange(held[s], pm_u16{}));
+            } else if (w.delivery == 3) {
+                merge_checked(states[t], states[s].delta_for(states[t]));
+            }
+            largest = std::max(largest, states[s].size());
+        }
+        RC_TAG(largest >= 32 ? "indexed" : "small");
+        // Everything delivered: all three equal, and equal to what their bytes decode to.
+        for (std::size_t round = 0; round < 2; ++round)
+            for (std::size_t a = 0; a < 3; ++a)
+                for (std::size_t b = 0; b < 3; ++b)
+                    if (a != b) merge_checked(states[b], states[a].delta_for(states[b]));
+        RC_ASSERT(states[0] == states[1]);
+        RC_ASSERT(states[1] == states[2]);
+        const auto bytes = encode(states[0]);
+        const auto back = decode<pm_u16>(bytes);
+        RC_ASSERT(back.has_value());
+        RC_ASSERT(*back == states[0]);
+    });
+}

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -131,7 +132,9 @@ public:
         else markers.insert(markers.begin() + static_cast<std::ptrdiff_t>(i), m);
         retired_ = std::move(markers);
         std::erase_if(entries_, [&replica](const entry& e) { return e.replica == replica; });
+        std::erase_if(by_dot_, [&replica](const dot_bucket& b) { return b.replica == replica; });
         context_.erase_replicas_if([&replica](const Replica& r) { return r == replica; });
+        resize_index();
         return delta;
     }
 
@@ -192,9 +195,9 @@ public:
     /// collected in this merge or not, keeps no entry and no run.
     void merge(const presence_map& other) {
         if (&other == this || other.empty()) return;
-        if (other.entries_.size() <= small_merge_limit && other.entries_.size() * 8 < entries_.size() &&
+        if (other.entries_.size() * 8 < entries_.size() && other.context_.ranges().size() * 8 < entries_.size() &&
             other.horizon_ <= horizon_ && markers_known(other.retired_)) {
-            merge_small(other);
+            merge_delta(other);
             return;
         }
         const std::uint64_t joined_horizon = std::max(horizon_, other.horizon_);
@@ -231,6 +234,8 @@ public:
         context_ = std::move(context);
         retired_ = std::move(markers);
         horizon_ = joined_horizon;
+        by_dot_.clear();
+        resize_index();
     }
 
     /// The keys at which merging `other` into *this would add or drop an entry, sorted and
@@ -254,11 +259,18 @@ public:
     [[nodiscard]] std::vector<Key> keys_changed_by(const presence_map& other) const {
         std::vector<Key> out;
         if (&other == this) return out;
-        if (!other.context_.empty() || !other.retired_.empty()) {
+        if (!other.retired_.empty()) {
             for (const entry& e : entries_) {
                 const bool dropped = other.is_retired(e.replica) || (other.context_.contains(dot_of(e)) && !other.holds(e));
                 if (dropped && (out.empty() || !(out.back() == e.key))) out.push_back(e.key);
             }
+        } else if (!other.context_.empty()) {
+            // Without markers only the dots `other` names can drop an entry: find them by dot.
+            for_each_named(other.context_, [&](std::size_t i) {
+                if (!other.holds(entries_[i])) out.push_back(entries_[i].key);
+            });
+            std::sort(out.begin(), out.end());
+            out.erase(std::unique(out.begin(), out.end()), out.end());
         }
         const std::size_t mine = out.size();
         for (const entry& e : other.entries_) {
@@ -288,14 +300,20 @@ public:
         }
         out.context_ = context_.minus(peer.context_);
         if (!peer.retired_.empty()) out.context_.erase_replicas_if([&peer](const Replica& r) { return peer.is_retired(r); });
-        for (const entry& e : peer.entries_) {
-            if (is_retired(e.replica)) continue;  // the marker removes it
-            if (context_.contains(dot_of(e)) && !holds(e)) out.context_.insert(dot_of(e));
-        }
+        // The peer's entries that *this has seen and dropped: found by dot, so a small delta
+        // costs a search per run of its context, not a pass over the peer's state.
+        peer.for_each_named(context_, [&](std::size_t i) {
+            const entry& e = peer.entries_[i];
+            if (!is_retired(e.replica) && !holds(e)) out.context_.insert(dot_of(e));  // a marker removes it
+        });
         // Every entry of *this whose dot the delta's context names must travel with it, or
         // merging the delta would read it as removed.
-        for (const entry& e : entries_)
-            if (out.context_.contains(dot_of(e))) out.entries_.push_back(e);
+        std::vector<std::size_t> carried;
+        for_each_named(out.context_, [&carried](std::size_t i) { carried.push_back(i); });
+        std::sort(carried.begin(), carried.end());
+        out.entries_.reserve(carried.size());
+        for (const std::size_t i : carried) out.entries_.push_back(entries_[i]);
+        out.resize_index();
         return out;
     }
 
@@ -304,17 +322,159 @@ public:
         return entries_.empty() && context_.empty() && retired_.empty() && horizon_ == 0;
     }
 
-    friend bool operator==(const presence_map&, const presence_map&) = default;
+    /// The value: entries, context, markers and horizon (the dot index is derived from the entries).
+    friend bool operator==(const presence_map& a, const presence_map& b) {
+        return a.horizon_ == b.horizon_ && a.entries_ == b.entries_ && a.context_ == b.context_ && a.retired_ == b.retired_;
+    }
 
 private:
     friend struct wire<presence_map>;
-    static constexpr std::size_t small_merge_limit = 8;
+
+    /// The dot index's rows of one replica: (counter, key) of each of its entries here, sorted
+    /// by counter. A write's fresh dot is its replica's largest, so a row usually joins at the
+    /// end of its bucket, and a row leaves by a shift of its own replica's rows only.
+    struct dot_bucket {
+        Replica replica;
+        std::vector<std::pair<std::uint64_t, Key>> rows;
+    };
+
+    /// A state this large keeps a dot index; one that shrinks below half of it drops it. Below
+    /// that a pass over the entries is as quick as a search and costs no allocation per delta.
+    static constexpr std::size_t index_min = 32;
+
+    /// Room for `n` more elements of `v`, growing by half at least (an exact reserve for every
+    /// merged delta would reallocate every time).
+    template <class T>
+    static void reserve_more(std::vector<T>& v, std::size_t n) {
+        if (v.capacity() - v.size() >= n) return;
+        v.reserve(std::max(v.size() + n, v.capacity() + v.capacity() / 2));
+    }
+
+    /// Removes the elements at the sorted, distinct positions `gone`, moving each run between
+    /// them once (a memmove for plain types).
+    template <class T>
+    static void erase_positions(std::vector<T>& v, const std::vector<std::size_t>& gone) {
+        if (gone.empty()) return;
+        const auto at = [&v](std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+        std::size_t out = gone.front();
+        for (std::size_t t = 0; t < gone.size(); ++t) {
+            const std::size_t end = t + 1 < gone.size() ? gone[t + 1] : v.size();
+            out = static_cast<std::size_t>(std::move(at(gone[t] + 1), at(end), at(out)) - v.begin());
+        }
+        v.erase(at(out), v.end());
+    }
+
+    /// Inserts the sorted `add` into the sorted `v`, which has room for them: from the back, each
+    /// finds its place by a search and what follows it moves once; what precedes the first
+    /// stays put. One shift of the tail for a batch, where an insert each would shift it each time.
+    template <class T, class Less>
+    static void insert_sorted(std::vector<T>& v, std::vector<T>& add, Less less) {
+        if (add.empty()) return;
+        const auto at = [&v](std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+        std::size_t old = v.size();
+        v.resize(old + add.size());
+        std::size_t to = v.size();
+        for (std::size_t a = add.size(); a > 0; --a) {
+            const auto place = std::upper_bound(v.begin(), at(old), add[a - 1], less);
+            const auto from = static_cast<std::size_t>(place - v.begin());
+            std::move_backward(place, at(old), at(to));
+            to -= old - from;
+            old = from;
+            v[--to] = std::move(add[a - 1]);
+        }
+    }
+
+    /// Builds the dot index when the entries have grown past index_min, drops it when they have
+    /// shrunk below half of that. The index is a cache: if building it fails (out of memory),
+    /// the map stays without one and finds entries by a pass, so nothing is thrown.
+    void resize_index() noexcept {
+        if (!by_dot_.empty()) {
+            if (entries_.size() < index_min / 2) by_dot_ = {};
+            return;
+        }
+        if (entries_.size() < index_min) return;
+        try {
+            std::vector<std::pair<dot, std::size_t>> dots;  // each dot and its entry
+            dots.reserve(entries_.size());
+            for (std::size_t i = 0; i < entries_.size(); ++i) dots.emplace_back(dot_of(entries_[i]), i);
+            std::sort(dots.begin(), dots.end());
+            std::vector<dot_bucket> buckets;
+            for (const auto& [d, i] : dots) {
+                if (buckets.empty() || !(buckets.back().replica == d.replica)) buckets.push_back({d.replica, {}});
+                buckets.back().rows.emplace_back(d.counter, entries_[i].key);
+            }
+            by_dot_ = std::move(buckets);
+        } catch (...) {
+            by_dot_.clear();
+        }
+    }
+
+    /// The bucket of `replica` in sorted `buckets`, or the place where it would go.
+    template <class Buckets>
+    static auto bucket_of(Buckets& buckets, const Replica& replica) {
+        return std::lower_bound(buckets.begin(), buckets.end(), replica,
+                                [](const dot_bucket& b, const Replica& r) { return b.replica < r; });
+    }
+    /// The first row of `rows` whose counter is not below `counter`.
+    template <class Rows>
+    static auto row_of(Rows& rows, std::uint64_t counter) {
+        return std::lower_bound(rows.begin(), rows.end(), counter,
+                                [](const auto& row, std::uint64_t c) { return row.first < c; });
+    }
+
+    /// Index of the entry carrying the dot (replica, counter), whose key is `key`.
+    [[nodiscard]] std::size_t position_of(const Key& key, const Replica& replica, std::uint64_t counter) const {
+        const auto it = std::partition_point(entries_.begin(), entries_.end(), [&](const entry& e) {
+            return std::tie(e.key, e.replica, e.counter) < std::tie(key, replica, counter);
+        });
+        return static_cast<std::size_t>(it - entries_.begin());
+    }
+
+    /// Calls f(i) for every entry i here whose dot `ctx` names, in no particular order: with the
+    /// dot index, a search per run of `ctx` and a step per entry found; without, one pass.
+    template <class F>
+    void for_each_named(const detail::dot_context<Replica>& ctx, F&& f) const {
+        if (by_dot_.empty()) {
+            for (std::size_t i = 0; i < entries_.size(); ++i)
+                if (ctx.contains(dot_of(entries_[i]))) f(i);
+            return;
+        }
+        for (const auto& r : ctx.ranges()) {
+            const auto b = bucket_of(by_dot_, r.replica);
+            if (b == by_dot_.end() || !(b->replica == r.replica)) continue;
+            for (auto it = row_of(b->rows, r.first); it != b->rows.end() && it->first <= r.last; ++it)
+                f(position_of(it->second, r.replica, it->first));
+        }
+    }
+
+    /// Makes sure `replica` has a bucket with room for `n` more rows, so that as many
+    /// index_insert calls for it cannot throw. An empty bucket is a valid part of the index.
+    void index_reserve(const Replica& replica, std::size_t n) {
+        auto b = bucket_of(by_dot_, replica);
+        if (b == by_dot_.end() || !(b->replica == replica)) b = by_dot_.insert(b, dot_bucket{replica, {}});
+        reserve_more(b->rows, n);
+    }
+    /// Index rows in and out; index_reserve made room for the row coming in.
+    void index_insert(const Replica& replica, std::uint64_t counter, Key&& key) {
+        auto& rows = bucket_of(by_dot_, replica)->rows;
+        const auto at = std::upper_bound(rows.begin(), rows.end(), counter,
+                                         [](std::uint64_t c, const auto& row) { return c < row.first; });
+        rows.emplace(at, counter, std::move(key));
+    }
+    void index_erase(const Replica& replica, std::uint64_t counter) {
+        auto& rows = bucket_of(by_dot_, replica)->rows;
+        rows.erase(row_of(rows, counter));
+    }
 
     static dot dot_of(const entry& e) { return dot{e.replica, e.counter}; }
 
     static bool row_less(const entry& a, const entry& b) {
         return std::tie(a.key, a.replica, a.counter) < std::tie(b.key, b.replica, b.counter);
     }
+    /// row_less as a type, so that the searches inline it (a function pointer they call each time).
+    struct row_order {
+        bool operator()(const entry& a, const entry& b) const { return row_less(a, b); }
+    };
 
     /// Index of the first marker not before `replica` in sorted `markers`.
     static std::size_t find_marker(const std::vector<retirement>& markers, const Replica& replica) {
@@ -371,7 +531,7 @@ private:
 
     /// True when *this holds exactly the write `e`.
     [[nodiscard]] bool holds(const entry& e) const {
-        const auto it = std::lower_bound(entries_.begin(), entries_.end(), e, row_less);
+        const auto it = std::lower_bound(entries_.begin(), entries_.end(), e, row_order{});
         return it != entries_.end() && *it == e;
     }
 
@@ -387,8 +547,11 @@ private:
         presence_map delta;
         for (std::size_t i = first; i < last; ++i) delta.context_.insert(dot_of(entries_[i]));
         if (n == 0) {
+            if (!by_dot_.empty())
+                for (std::size_t i = first; i < last; ++i) index_erase(entries_[i].replica, entries_[i].counter);
             entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(first),
                            entries_.begin() + static_cast<std::ptrdiff_t>(last));
+            resize_index();
             return delta;
         }
         const std::uint64_t latest = context_.max_of(replica);
@@ -398,11 +561,20 @@ private:
         delta.entries_.push_back(fresh);
         delta.context_.insert(dot_of(fresh));
 
-        // Everything that can throw happens before the entries change: room for the entry and
-        // the run, then the context takes the dot; moving entries does not throw.
-        if (first == last) entries_.reserve(entries_.size() + 1);
+        // Everything that can throw happens before the entries change: room for the entry, its
+        // index row and the run, then the context takes the dot; moving entries does not throw.
+        if (first == last) reserve_more(entries_, 1);
+        std::optional<Key> row;  // the key of the index row
+        if (!by_dot_.empty()) {
+            row.emplace(key);
+            index_reserve(replica, 1);
+        }
         context_.reserve_one();
         context_.insert(dot_of(fresh));
+        if (row) {
+            for (std::size_t i = first; i < last; ++i) index_erase(entries_[i].replica, entries_[i].counter);
+            index_insert(replica, fresh.counter, std::move(*row));
+        }
         if (first == last) {
             entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(first), std::move(fresh));
         } else {
@@ -410,38 +582,89 @@ private:
             entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(first + 1),
                            entries_.begin() + static_cast<std::ptrdiff_t>(last));
         }
+        resize_index();
         return delta;
     }
 
-    /// Merges a delta of a few entries in place, when it brings no marker and no horizon: its
-    /// entries are joined by lookup, and the entries here are scanned once, without allocating,
-    /// for dots its context removes (a removal names dots, not keys). Everything that allocates
+    /// Merges a delta much smaller than this state in place, when it brings no marker and no
+    /// horizon: its entries are joined by lookup, the entries whose dots its context removes are
+    /// found by dot (a removal names dots, not keys), its runs join the context one at a time,
+    /// and the entries move at most twice from the first that changes, not at all when each new
+    /// write takes the place of the one it supersedes. So a delta costs a few searches and a
+    /// shift, not a copy of the context and a pass over every entry. Everything that allocates
     /// runs before the first change to *this.
-    void merge_small(const presence_map& other) {
-        auto context = context_;
-        context.merge(other.context_);
-        if (!retired_.empty()) context.erase_replicas_if([this](const Replica& r) { return is_retired(r); });
+    void merge_delta(const presence_map& other) {
         std::vector<entry> arriving;
-        arriving.reserve(other.entries_.size());
         for (const entry& e : other.entries_)
             if (!is_retired(e.replica) && !context_.contains(dot_of(e))) arriving.push_back(e);
-        entries_.reserve(entries_.size() + arriving.size());
+        std::vector<std::size_t> leaving;
+        for_each_named(other.context_, [&](std::size_t i) {
+            if (!other.holds(entries_[i])) leaving.push_back(i);
+        });
+        std::sort(leaving.begin(), leaving.end());
+        std::vector<typename detail::dot_context<Replica>::range> runs;
+        for (const auto& r : other.context_.ranges())
+            if (!is_retired(r.replica)) runs.push_back(r);
+        std::vector<Key> keys;  // of the index rows, copied before anything changes
+        if (!by_dot_.empty()) {
+            keys.reserve(arriving.size());
+            for (const entry& e : arriving) {
+                keys.push_back(e.key);
+                index_reserve(e.replica, 1);  // one at a time: a bucket grows by half when full
+            }
+        }
+        reserve_more(entries_, arriving.size());
+        context_.reserve_more(runs.size());
 
         // From here on nothing allocates.
-        std::erase_if(entries_, [&other](const entry& e) {
-            return other.context_.contains(dot_of(e)) && !other.holds(e);
-        });
-        for (entry& e : arriving) {
-            const auto at = std::lower_bound(entries_.begin(), entries_.end(), e, row_less);
-            entries_.insert(at, std::move(e));
+        for (auto& r : runs) context_.insert_range(std::move(r));
+        if (!by_dot_.empty()) {
+            for (const std::size_t i : leaving) index_erase(entries_[i].replica, entries_[i].counter);
+            for (std::size_t a = 0; a < arriving.size(); ++a)
+                index_insert(arriving[a].replica, arriving[a].counter, std::move(keys[a]));
         }
-        context_ = std::move(context);
+        splice(leaving, arriving);
+        resize_index();
+    }
+
+    /// True when putting arriving[t] in the place of the entry at leaving[t], for every t,
+    /// leaves the entries sorted: each is checked against its neighbours after the change.
+    [[nodiscard]] bool replaces_in_place(const std::vector<std::size_t>& leaving, const std::vector<entry>& arriving) const {
+        if (leaving.size() != arriving.size()) return false;
+        for (std::size_t t = 0; t < leaving.size(); ++t) {
+            const std::size_t at = leaving[t];
+            if (at > 0) {
+                const entry& prev = t > 0 && leaving[t - 1] + 1 == at ? arriving[t - 1] : entries_[at - 1];
+                if (!row_less(prev, arriving[t])) return false;
+            }
+            if (at + 1 < entries_.size()) {
+                const entry& next = t + 1 < leaving.size() && leaving[t + 1] == at + 1 ? arriving[t + 1] : entries_[at + 1];
+                if (!row_less(arriving[t], next)) return false;
+            }
+        }
+        return true;
+    }
+
+    /// Removes the entries at the sorted positions `leaving` and inserts the sorted `arriving`
+    /// (none of them here), moving only the entries after the first that changes. The caller
+    /// reserved room for the arrivals.
+    void splice(const std::vector<std::size_t>& leaving, std::vector<entry>& arriving) {
+        // The usual delta: a write that supersedes one write here takes its place.
+        if (replaces_in_place(leaving, arriving)) {
+            for (std::size_t t = 0; t < leaving.size(); ++t) entries_[leaving[t]] = std::move(arriving[t]);
+            return;
+        }
+        erase_positions(entries_, leaving);
+        insert_sorted(entries_, arriving, row_order{});
     }
 
     std::vector<entry> entries_;           // sorted by (key, replica, counter); gauges are not 0
     detail::dot_context<Replica> context_;  // every dot seen; no run of a retired replica
     std::vector<retirement> retired_;      // sorted by replica; none before the horizon
     std::uint64_t horizon_ = 0;
+    // Derived from entries_, never encoded or compared: empty, or a row per entry in buckets by
+    // replica (see resize_index). It finds the entries a removal names without a pass over them.
+    std::vector<dot_bucket> by_dot_;
 };
 
 template <class Key, class Replica, class Count>
@@ -523,6 +746,7 @@ struct wire<presence_map<Key, Replica, Count>> {
         }
         std::sort(all.begin(), all.end());
         if (std::adjacent_find(all.begin(), all.end()) != all.end()) r.fail(errc::not_canonical, r.offset());
+        m.resize_index();
         return m;
     }
 

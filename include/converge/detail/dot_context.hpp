@@ -50,7 +50,14 @@ public:
     }
 
     /// Room for one more range, so that a following insert cannot throw.
-    void reserve_one() { ranges_.reserve(ranges_.size() + 1); }
+    void reserve_one() { reserve_more(1); }
+
+    /// Room for `n` more ranges, so that `n` following inserts or insert_ranges cannot throw.
+    /// Grows by half at least: an exact reserve per write would reallocate on every new run.
+    void reserve_more(std::size_t n) {
+        if (ranges_.capacity() - ranges_.size() >= n) return;
+        ranges_.reserve(std::max(ranges_.size() + n, ranges_.capacity() + ranges_.capacity() / 2));
+    }
 
     /// Adds one dot, joining the ranges it touches. Strong guarantee; after reserve_one() it
     /// throws only if copying the replica id throws.
@@ -73,6 +80,32 @@ public:
             range fresh{d.replica, d.counter, d.counter};  // the copy that may throw, before any change
             ranges_.insert(ranges_.begin() + static_cast<std::ptrdiff_t>(i), std::move(fresh));
         }
+    }
+
+    /// Adds the dots of `r`, joining the runs it overlaps or touches. One search and one shift of
+    /// the runs after it, where merge() rebuilds them all: the way to add a delta's few runs to a
+    /// large context. Strong guarantee; after reserve_more(1) it throws only if moving the
+    /// replica id throws.
+    void insert_range(range r) {
+        // Runs of one replica are disjoint, so they are sorted by `last` too. first >= 1, so
+        // `first - 1` cannot wrap; it reads "touches or overlaps".
+        const auto from = std::lower_bound(ranges_.begin(), ranges_.end(), r, [](const range& a, const range& key) {
+            return a.replica < key.replica || (a.replica == key.replica && a.last < key.first - 1);
+        });
+        auto to = from;
+        std::uint64_t first = r.first;
+        std::uint64_t last = r.last;
+        for (; to != ranges_.end() && to->replica == r.replica && to->first - 1 <= r.last; ++to) {
+            first = std::min(first, to->first);
+            last = std::max(last, to->last);
+        }
+        if (from == to) {
+            ranges_.insert(from, std::move(r));
+            return;
+        }
+        from->first = first;
+        from->last = last;
+        ranges_.erase(from + 1, to);
     }
 
     /// Union with `other`, in one pass.
@@ -101,9 +134,13 @@ public:
         const auto& theirs = other.ranges_;
         for (const range& a : ranges_) {
             // Skip their runs that end before this one starts; they cannot touch later runs either.
-            while (j < theirs.size() && (theirs[j].replica < a.replica ||
-                                         (theirs[j].replica == a.replica && theirs[j].last < a.first)))
-                ++j;
+            // A search, not a walk: a delta's few runs against a whole state's context.
+            j = static_cast<std::size_t>(
+                std::lower_bound(theirs.begin() + static_cast<std::ptrdiff_t>(j), theirs.end(), a,
+                                 [](const range& t, const range& key) {
+                                     return t.replica < key.replica || (t.replica == key.replica && t.last < key.first);
+                                 }) -
+                theirs.begin());
             std::uint64_t from = a.first;
             bool done = false;
             for (std::size_t k = j; !done && k < theirs.size() && theirs[k].replica == a.replica &&
