@@ -203,9 +203,9 @@ TEST_CASE("shard messages for a shard out of range or not followed change nothin
     const auto before = other.counts.statistics();
     for (const std::uint32_t bad : {shard, shard_total, shard_total + 1, 0xFFFF'FFFFu}) {
         for (const int kind : {0, 2, 3}) {
-            std::vector<std::byte> payload = *whole;
-            payload[0] = static_cast<std::byte>(kind);
-            const auto r = other.replication.deliver_shard(1, {1, bad}, payload);
+            std::vector<std::byte> tagged = *whole;
+            tagged[0] = static_cast<std::byte>(kind);
+            const auto r = other.replication.deliver_shard(1, {1, bad}, tagged);
             if (bad >= shard_total) CHECK_FALSE(r);  // out of range: refused
         }
     }
