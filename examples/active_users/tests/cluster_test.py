@@ -1000,27 +1000,31 @@ OPTIONS = {"test_session_expiry": {"expiry": 1.5}, "test_loadgen_converges": {"e
            "test_graceful_stop_hands_off_at_once": {"retire_after": 10.0}}
 
 
+def run_on_cluster(name, c, test):
+    """Runs test(c), stops the cluster, prints PASS or FAIL (with the replicas' logs); True when
+    it passed. Shared by the other test scripts that run on a Cluster."""
+    start = time.time()
+    try:
+        try:
+            test(c)
+        finally:
+            c.stop()
+        print(f"PASS {name} ({time.time() - start:.1f} s)")
+        return True
+    except Exception as e:  # report every failure, with the replicas' logs
+        print(f"FAIL {name}: {e!r}")
+        for i in c.http:
+            print(f"--- replica {i} log\n{c.log(i)}")
+        return False
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
     binary = sys.argv[1]
     selected = sys.argv[2:] or list(TESTS)
-    failed = 0
-    for name in selected:
-        c = Cluster(binary, **OPTIONS.get(name, {}))
-        start = time.time()
-        try:
-            try:
-                TESTS[name](c)
-            finally:
-                c.stop()
-            print(f"PASS {name} ({time.time() - start:.1f} s)")
-        except Exception as e:  # report every failure, with the replicas' logs
-            failed += 1
-            print(f"FAIL {name}: {e!r}")
-            for i in c.http:
-                print(f"--- replica {i} log\n{c.log(i)}")
+    failed = sum(not run_on_cluster(name, Cluster(binary, **OPTIONS.get(name, {})), TESTS[name]) for name in selected)
     return 1 if failed else 0
 
 

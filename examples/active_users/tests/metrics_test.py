@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test import Cluster, WebSocket, heartbeat  # noqa: E402
+from cluster_test import Cluster, WebSocket, heartbeat, run_on_cluster  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 
@@ -112,21 +112,11 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    c = Cluster(sys.argv[1])
-    try:
-        try:
-            test_metrics_parse_with_prometheus_client(c)
-            if len(sys.argv) > 2:
-                check_dashboard_queries(c, sys.argv[2])
-        finally:
-            c.stop()
-        print("PASS metrics_parse_with_prometheus_client")
-        return 0
-    except Exception as e:
-        print(f"FAIL metrics_parse_with_prometheus_client: {e!r}")
-        for i in c.http:
-            print(f"--- replica {i} log\n{c.log(i)}")
-        return 1
+    def test(c):
+        test_metrics_parse_with_prometheus_client(c)
+        if len(sys.argv) > 2:
+            check_dashboard_queries(c, sys.argv[2])
+    return 0 if run_on_cluster("metrics_parse_with_prometheus_client", Cluster(sys.argv[1]), test) else 1
 
 
 if __name__ == "__main__":

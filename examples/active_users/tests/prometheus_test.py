@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test import Cluster, die_with_parent, free_port, heartbeat  # noqa: E402
+from cluster_test import Cluster, die_with_parent, free_port, heartbeat, run_on_cluster  # noqa: E402
 
 SCRAPE_SECONDS = 1
 RATE_INTERVAL = "5s"  # what Grafana's $__rate_interval is with a 1 s scrape: 4 scrapes and a margin
@@ -203,19 +203,9 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     binary, deploy, prometheus_bin, promtool_bin = sys.argv[1:]
-    c = Cluster(binary)
-    try:
-        try:
-            test_prometheus_runs_the_dashboard(c, prometheus_bin, promtool_bin, deploy)
-        finally:
-            c.stop()
-        print("PASS prometheus_runs_the_dashboard")
-        return 0
-    except Exception as e:
-        print(f"FAIL prometheus_runs_the_dashboard: {e!r}")
-        for i in c.http:
-            print(f"--- replica {i} log\n{c.log(i)}")
-        return 1
+    passed = run_on_cluster("prometheus_runs_the_dashboard", Cluster(binary),
+                            lambda c: test_prometheus_runs_the_dashboard(c, prometheus_bin, promtool_bin, deploy))
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
