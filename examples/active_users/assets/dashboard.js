@@ -42,6 +42,22 @@
     return td;
   }
 
+  // Replaces the rows of table body `id`: one per item, filled by fill(row, item); with no items,
+  // one row saying `empty` across every column of the table's head.
+  function fillTable(id, items, empty, fill) {
+    const body = $(id);
+    body.replaceChildren();
+    for (const item of items) {
+      const row = document.createElement('tr');
+      fill(row, item);
+      body.appendChild(row);
+    }
+    if (!items.length) {
+      cell(body.appendChild(document.createElement('tr')), empty, 'note').colSpan =
+        body.parentElement.querySelector('thead tr').children.length;
+    }
+  }
+
   // A sparkline of one page's count: an inline SVG polyline, no library. Its x axis spans the
   // history seen so far (10 s at least, the window at most), so a new chart is not a dot.
   function sparkline(points, now, span) {
@@ -95,10 +111,7 @@
       line.className = 'disagree';
     }
     document.body.dataset.agree = String(a.agree);
-    const body = $('reports');
-    body.replaceChildren();
-    for (const r of a.replicas) {
-      const row = document.createElement('tr');
+    fillTable('reports', a.replicas, 'no replica has reported yet', (row, r) => {
       row.dataset.replica = String(r.id);
       cell(row, String(r.id));
       cell(row, r.incarnation, 'mono');
@@ -108,23 +121,16 @@
       cell(row, duration(r.seconds_since_report) + ' ago', 'num');
       if (!r.up) cell(row, 'down', 'down');
       else cell(row, r.agrees ? 'agrees' : 'differs', r.agrees ? 'agree' : 'disagree');
-      body.appendChild(row);
-    }
-    if (!a.replicas.length) cell(body.appendChild(document.createElement('tr')), 'no replica has reported yet', 'note').colSpan = 7;
+    });
   }
 
   function renderTimeline(events) {
-    const body = $('timeline');
-    body.replaceChildren();
-    for (const e of events) {
-      const row = document.createElement('tr');
+    fillTable('timeline', events, 'none since this replica started', (row, e) => {
       cell(row, e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
       cell(row, e.event);
       cell(row, e.replica === null ? 'unknown' : String(e.replica));
       cell(row, e.previous === null ? e.incarnation : e.previous + ' → ' + e.incarnation, 'mono');
-      body.appendChild(row);
-    }
-    if (!events.length) cell(body.appendChild(document.createElement('tr')), 'none since this replica started', 'note').colSpan = 4;
+    });
   }
 
   function render(s) {
@@ -150,28 +156,20 @@
     $('digest').textContent = s.digest;
     $('window').textContent = String(WINDOW_SECONDS / 60);
 
-    const top = $('top');
-    top.replaceChildren();
     let oldest = now;
     for (const points of history.values()) if (points.length) oldest = Math.min(oldest, points[0][0]);
     const span = Math.min(WINDOW_SECONDS, Math.max(10, (now - oldest) / 1000));
-    for (const { page, count } of s.top) {
-      const row = document.createElement('tr');
+    fillTable('top', s.top, 'no page has viewers', (row, { page, count }) => {
       row.dataset.page = page;
       cell(row, page);
       cell(row, String(count), 'num');
       cell(row, '').appendChild(sparkline(history.get(page) || [], now, span));
-      top.appendChild(row);
-    }
-    if (!s.top.length) cell(top.appendChild(document.createElement('tr')), 'no page has viewers', 'note').colSpan = 3;
+    });
 
     renderAgreement(s.agreement);
     renderTimeline(s.timeline);
 
-    const peers = $('peers');
-    peers.replaceChildren();
-    for (const p of s.peers) {
-      const row = document.createElement('tr');
+    fillTable('peers', s.peers, 'no peers configured', (row, p) => {
       row.dataset.peer = String(p.id);
       cell(row, String(p.id));
       cell(row, p.incarnation === null ? '–' : p.incarnation, 'mono');
@@ -184,9 +182,7 @@
         return q ? q.bytes_received : null;
       });
       cell(row, received === null ? '…' : bytes(received) + '/s', 'num');
-      peers.appendChild(row);
-    }
-    if (!s.peers.length) cell(peers.appendChild(document.createElement('tr')), 'no peers configured', 'note').colSpan = 7;
+    });
 
     previous = s;
     previousAt = now;

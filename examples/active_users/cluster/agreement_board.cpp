@@ -5,6 +5,7 @@
 #include "replication/fresh_id.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace active_users {
 
@@ -35,7 +36,12 @@ agreement_board::view agreement_board::snapshot(const page_board::summary& mine,
                                                 std::uint64_t wall_ms) const {
     std::lock_guard lock(mutex_);
     view v;
-    const auto is_up = [&](peer_id id) { return id == self_ || std::find(up.begin(), up.end(), id) != up.end(); };
+    // Sorted once, so that a cluster of thousands (NATS) costs a search per report, not a scan.
+    std::vector<peer_id> up_sorted(up.begin(), up.end());
+    std::sort(up_sorted.begin(), up_sorted.end());
+    const auto is_up = [&](peer_id id) {
+        return id == self_ || std::binary_search(up_sorted.begin(), up_sorted.end(), id);
+    };
     const auto* own = channel_.state().find(self_);
     v.settled = own != nullptr && own->get() != nullptr && own->get()->digest == mine.digest && last_seen_ == mine.digest;
     std::size_t peers_agreeing = 0;
