@@ -35,7 +35,8 @@ struct addressed_message {
 /// message without news may wait, or not go at all (see repeat_filter). `deferrable` says that
 /// its news is only changes, which every later message to the peer repeats until they are
 /// acknowledged: a small one may wait for more to share its frame. A full state, a report or a
-/// request is said once and must go.
+/// request is said once and must go. `covers` is what it carries of this replica's log (its
+/// run and last sequence number), for `channel_owner::sent`.
 struct outgoing_message {
     std::vector<std::byte> bytes;
     bool news = false;
@@ -45,6 +46,7 @@ struct outgoing_message {
         std::uint64_t seq = 0;
         friend bool operator==(const acknowledgement&, const acknowledgement&) = default;
     } ack;
+    acknowledgement covers;
 };
 
 /// Counters one channel keeps about what arrived on it.
@@ -72,6 +74,10 @@ public:
     /// A frame of another channel came from `peer`: the link carries its messages, even while
     /// this channel's repeated messages are left out (see repeat_filter).
     virtual void heard(peer_id /*peer*/) {}
+    /// `m` (from `message_for(peer)`) went out on the link to `peer`, which delivers in order
+    /// or goes down (and `peer_down`, `peer_up` follow): what it carries need not be sent
+    /// there again, even before `peer` acknowledges it.
+    virtual void sent(peer_id /*peer*/, const outgoing_message& /*m*/) {}
 
     // Broadcast mode (sync_mode::broadcast). In mesh mode these send nothing.
 

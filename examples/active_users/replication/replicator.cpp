@@ -21,6 +21,7 @@ void replicator::send_all(bool may_wait) {
         for (const channel& c : channels_) {
             outgoing_message message = c.owner->message_for(peer);
             if (filter.should_send(c, message, may_wait)) {
+                c.owner->sent(peer, message);  // the mesh's links deliver in order or go down
                 ++sent_[row].messages;
                 sent_[row].bytes += message.bytes.size();
                 net_.send(peer, c.id, std::move(message.bytes));

@@ -67,7 +67,8 @@ public:
         return {.bytes = converge::encode(m),
                 .news = said_once || changes,
                 .deferrable = changes && !said_once,
-                .ack = {m.ack_epoch, m.ack}};
+                .ack = {m.ack_epoch, m.ack},
+                .covers = {m.epoch, m.to}};
     }
 
     result<bool> receive(peer_id peer, std::span<const std::byte> bytes) override {
@@ -95,6 +96,13 @@ public:
     void peer_down(peer_id peer) override {
         std::lock_guard lock(guard_);
         if (auto* s = std::get_if<sync_type>(&sync_)) s->disconnect(peer);
+    }
+
+    void sent(peer_id peer, const outgoing_message& m) override {
+        std::lock_guard lock(guard_);
+        // A restart since the message was made begins a new log: its numbers mean nothing there.
+        if (auto* s = std::get_if<sync_type>(&sync_); s != nullptr && s->epoch() == m.covers.epoch)
+            s->sent_reliably(peer, m.covers.seq);
     }
 
     void heard(peer_id peer) override {

@@ -138,7 +138,7 @@ TEST_CASE("a new link forgets what the last one sent", "[replicator]") {
     const channel_table channels{{9, "quiet", &a.owner()}, {1, "beat", &b.owner(), true}};
     const channel& quiet = *channels.find(9);
     const channel& beat = *channels.find(1);
-    const outgoing_message m{.bytes = {std::byte{1}}, .news = true, .deferrable = false, .ack = {}};
+    const outgoing_message m{.bytes = {std::byte{1}}, .news = true, .deferrable = false, .ack = {}, .covers = {}};
     repeat_filter old_link;
     CHECK(old_link.should_send(quiet, m));
     CHECK_FALSE(old_link.should_send(quiet, m));
@@ -153,7 +153,7 @@ TEST_CASE("a message that only moves an ack waits, and one that moves nothing ne
     const channel& quiet = *channels.find(9);
     repeat_filter link;
     const auto message = [](std::uint8_t tag, bool news, std::uint64_t ack) {
-        return outgoing_message{.bytes = {std::byte{tag}}, .news = news, .deferrable = false, .ack = {7, ack}};
+        return outgoing_message{.bytes = {std::byte{tag}}, .news = news, .deferrable = false, .ack = {7, ack}, .covers = {}};
     };
     REQUIRE(link.should_send(quiet, message(1, true, 0)));  // a change
     // The same change again (not yet acknowledged): a repeat.
@@ -187,7 +187,7 @@ TEST_CASE("small news that is only changes waits for more; anything else goes at
     clicks a(1);
     const channel_table channels{{9, "quiet", &a.owner()}, {1, "beat", &a.owner(), true}};
     const auto message = [](std::uint8_t tag, std::size_t size, bool deferrable) {
-        return outgoing_message{.bytes = std::vector<std::byte>(size, std::byte{tag}), .news = true, .deferrable = deferrable, .ack = {}};
+        return outgoing_message{.bytes = std::vector<std::byte>(size, std::byte{tag}), .news = true, .deferrable = deferrable, .ack = {}, .covers = {}};
     };
     for (const std::uint8_t id : {std::uint8_t{9}, std::uint8_t{1}}) {
         const channel& c = *channels.find(id);
