@@ -145,7 +145,7 @@ asio::awaitable<result<frame_opener>> tcp_mesh::accept_handshake(beast::tcp_stre
 
 asio::awaitable<void> tcp_mesh::read_frames(beast::tcp_stream& stream, frame_opener& opener) {
     std::vector<std::byte> body;
-    std::array<std::byte, mac_size> tag{};
+    std::array<std::byte, frame_tag_size> tag{};
     for (;;) {
         std::array<std::byte, frame_length_size> prefix{};
         boost::system::error_code ec;

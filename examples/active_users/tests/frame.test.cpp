@@ -22,8 +22,16 @@ struct sealed_parts {
 };
 
 sealed_parts split(const std::vector<std::byte>& sealed) {
-    REQUIRE(frame_body_length(std::span(sealed).first<frame_length_size>()) == sealed.size() - frame_length_size - mac_size);
-    return {{sealed.begin() + frame_length_size, sealed.end() - mac_size}, {sealed.end() - mac_size, sealed.end()}};
+    REQUIRE(frame_body_length(std::span(sealed).first<frame_length_size>()) ==
+            sealed.size() - frame_length_size - frame_tag_size);
+    return {{sealed.begin() + frame_length_size, sealed.end() - frame_tag_size},
+            {sealed.end() - frame_tag_size, sealed.end()}};
+}
+
+/// The tag a peer holding `key` would put on `body`.
+std::vector<std::byte> tag_for(const link_key& key, std::span<const std::byte> body) {
+    const mac m = hmac_sha256(key, {body});
+    return {m.begin(), m.begin() + frame_tag_size};
 }
 
 }  // namespace
@@ -71,13 +79,22 @@ TEST_CASE("a frame repeated or out of order on its connection is refused as a re
     CHECK(opener.open(third.body, third.tag));
 }
 
-TEST_CASE("a frame that claims another replica than the link's peer is refused", "[frames]") {
+TEST_CASE("a frame's sender is its link's peer, whatever the sealer was given, and costs 38 bytes", "[frames]") {
     frame_sealer sealer(key_of(std::byte{1}));
-    const auto forged = split(sealer.seal(frame{1, 8, 1, {}}));
+    const auto sealed = sealer.seal(frame{1, 8, 1, {std::byte{5}}});
+    CHECK(sealed.size() == 38 + 1);  // length, version, channel, time, counter, payload, tag
+    const auto parts = split(sealed);
     frame_opener opener(key_of(std::byte{1}), 7);
-    const auto r = opener.open(forged.body, forged.tag);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().message == "frame claims replica 8 on replica 7's link");
+    const auto r = opener.open(parts.body, parts.tag);
+    REQUIRE(r);
+    CHECK(r->sender == 7);
+    // Every byte of the tag counts.
+    for (std::size_t at = 0; at < frame_tag_size; ++at) {
+        auto tag = parts.tag;
+        tag[at] ^= std::byte{0x80};
+        frame_opener fresh(key_of(std::byte{1}), 7);
+        CHECK_FALSE(fresh.open(parts.body, tag));
+    }
 }
 
 TEST_CASE("an authentic frame with a bad header is refused after the MAC check", "[frames]") {
@@ -86,14 +103,19 @@ TEST_CASE("an authentic frame with a bad header is refused after the MAC check",
     auto body = split(sealer.seal(frame{1, 7, 1, {std::byte{9}}})).body;
     body[0] = std::byte{1};  // version 1, MACed with the key as only a peer could
     frame_opener opener(key, 7);
-    const auto bad_version = opener.open(body, hmac_sha256(key, {body}));
+    const auto bad_version = opener.open(body, tag_for(key, body));
     REQUIRE_FALSE(bad_version);
     CHECK(bad_version.error().message == "unsupported frame version 1");
 
     const std::vector<std::byte> short_body(body.begin(), body.begin() + 5);
-    const auto too_short = opener.open(short_body, hmac_sha256(key, {short_body}));
+    const auto too_short = opener.open(short_body, tag_for(key, short_body));
     REQUIRE_FALSE(too_short);
     CHECK(too_short.error().message == "frame shorter than its header");
     const auto full = hmac_sha256(key, {body});
-    CHECK_FALSE(opener.open(body, std::span(full).first(mac_size - 1)));
+    // A tag cut short, or the whole MAC: refused by the tag check, before the header is read.
+    for (const auto tag : {std::span<const std::byte>(full).first(frame_tag_size - 1), std::span<const std::byte>(full)}) {
+        const auto r = opener.open(body, tag);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.find("authentication") != std::string::npos);
+    }
 }
