@@ -49,6 +49,7 @@ def free_port():
 
 
 AUTH_SIZE = 57  # the dialer's handshake message, before its frames
+FRAME_TAG_SIZE = 16  # each frame ends with a 16-byte tag (replication/frame.hpp)
 
 
 class Link:
@@ -115,7 +116,7 @@ class Link:
                         continue
                     if len(pending) < 4:
                         break
-                    size = 4 + struct.unpack(">I", pending[:4])[0] + 32
+                    size = 4 + struct.unpack(">I", pending[:4])[0] + FRAME_TAG_SIZE
                     if len(pending) < size:
                         break
                     whole = bytes(pending[:size])
@@ -476,8 +477,8 @@ def test_outsiders_are_refused(c):
     """A connection that cannot prove the shared secret is dropped after the hello; nothing changes."""
     heartbeat(c, 1, "auth", "v")
     c.wait_all("auth", 1)
-    body = bytes([2, 1]) + struct.pack(">IQQ", 9, 0, 1) + b"\xc7\x01\x07garbage"
-    frame = struct.pack(">I", len(body)) + body + b"\0" * 32
+    body = bytes([3, 1]) + struct.pack(">QQ", 0, 1) + b"\xc7\x01\x07garbage"
+    frame = struct.pack(">I", len(body)) + body + b"\0" * FRAME_TAG_SIZE
     with socket.create_connection(("127.0.0.1", c.repl[1])) as s:
         s.settimeout(5)
         hello = b""
