@@ -1,4 +1,4 @@
-// journal_file: whole-file read, atomic replacement by an empty journal, append + fdatasync.
+// journal_file: whole-file read, atomic replacement by an empty zero-filled journal, append + fdatasync.
 // SPDX-License-Identifier: MIT
 #include "persistence/journal_file.hpp"
 
@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -33,14 +34,15 @@ private:
     int fd_;
 };
 
-result<void> journal_write_all(int fd, std::span<const std::byte> bytes, const std::string& path) {
+result<void> journal_write_all(int fd, std::span<const std::byte> bytes, std::size_t at, const std::string& path) {
     while (!bytes.empty()) {
-        const ssize_t w = ::write(fd, bytes.data(), bytes.size());
+        const ssize_t w = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(at));
         if (w < 0) {
             if (errno == EINTR) continue;
             return journal_os_error("write " + path);
         }
         bytes = bytes.subspan(static_cast<std::size_t>(w));
+        at += static_cast<std::size_t>(w);
     }
     return {};
 }
@@ -81,7 +83,7 @@ result<std::optional<journal_contents>> journal_file::read() const {
     return std::optional<journal_contents>(std::move(*parsed));
 }
 
-result<void> journal_file::rotate(std::uint64_t generation) {
+result<void> journal_file::rotate(std::uint64_t generation, std::size_t preallocate) {
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;
@@ -90,7 +92,15 @@ result<void> journal_file::rotate(std::uint64_t generation) {
     journal_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (fd.get() < 0) return journal_os_error("open " + tmp);
     const auto header = journal_header(generation);
-    if (auto r = journal_write_all(fd.get(), header, tmp); !r) return r;
+    if (auto r = journal_write_all(fd.get(), header, 0, tmp); !r) return r;
+    // Real zeros, not fallocate: unwritten extents would be converted, a metadata change, on
+    // the first write into each.
+    const std::vector<std::byte> zeros(std::size_t{64} << 10);
+    for (std::size_t at = header.size(); at < preallocate;) {
+        const std::size_t n = std::min(zeros.size(), preallocate - at);
+        if (auto r = journal_write_all(fd.get(), std::span(zeros).first(n), at, tmp); !r) return r;
+        at += n;
+    }
     if (::fsync(fd.get()) != 0) return journal_os_error("fsync " + tmp);
     if (::rename(tmp.c_str(), path_.c_str()) != 0) return journal_os_error("rename " + tmp);
     const journal_fd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -103,7 +113,7 @@ result<void> journal_file::rotate(std::uint64_t generation) {
 
 result<void> journal_file::append(std::span<const std::byte> frame) {
     if (fd_ < 0) return fail(status::io_error, path_ + ": not open for appending");
-    if (auto r = journal_write_all(fd_, frame, path_); !r) return r;
+    if (auto r = journal_write_all(fd_, frame, size_, path_); !r) return r;
     size_ += frame.size();
     if (::fdatasync(fd_) != 0) return journal_os_error("fdatasync " + path_);
     return {};

@@ -58,17 +58,24 @@ result<void> parse_frame_body(std::span<const std::byte> body, std::size_t at, s
     return {};
 }
 
-/// The body length of the frame at `at` when it is intact: its header's check holds, its length
-/// is 1..max_journal_frame_bytes and fits in the file, and its body's checksum holds.
-std::optional<std::size_t> intact_frame_at(std::span<const std::byte> file, std::size_t at) {
+/// The body length the frame header at `at` declares, when the header's check holds and the
+/// length is 1..max_journal_frame_bytes and fits in the file.
+std::optional<std::size_t> frame_header_at(std::span<const std::byte> file, std::size_t at) {
     if (file.size() - at < journal_frame_header_bytes) return std::nullopt;
     const auto header = file.subspan(at, journal_frame_header_bytes);
     if (journal_get_le(header, 8, 4) != journal_crc32(header.first(8))) return std::nullopt;
     const std::uint64_t len = journal_get_le(header, 0, 4);
     if (len == 0 || len > max_journal_frame_bytes || len > file.size() - at - journal_frame_header_bytes) return std::nullopt;
-    const auto body = file.subspan(at + journal_frame_header_bytes, static_cast<std::size_t>(len));
-    if (journal_get_le(header, 4, 4) != journal_crc32(body)) return std::nullopt;
     return static_cast<std::size_t>(len);
+}
+
+/// The body length of the frame at `at` when it is intact: its header holds, and its body's checksum.
+std::optional<std::size_t> intact_frame_at(std::span<const std::byte> file, std::size_t at) {
+    const auto len = frame_header_at(file, at);
+    if (!len) return std::nullopt;
+    const auto body = file.subspan(at + journal_frame_header_bytes, *len);
+    if (journal_get_le(file, at + 4, 4) != journal_crc32(body)) return std::nullopt;
+    return len;
 }
 
 }  // namespace
@@ -119,10 +126,14 @@ result<journal_contents> parse_journal(std::span<const std::byte> file) {
     while (at < file.size()) {
         const auto len = intact_frame_at(file, at);
         if (!len) {
-            // Only the last frame written can be torn by a crash: nothing intact comes after it.
+            const auto rest = file.subspan(at);
+            if (std::all_of(rest.begin(), rest.end(), [](std::byte b) { return b == std::byte{0}; }))
+                break;  // the preallocated zeros no frame has reached
+            // Only the last frame written can be torn by a crash: no frame comes after it. (The
+            // scan checks headers only, so that it stays linear in the file's size.)
             for (std::size_t later = at + 1; later + journal_frame_header_bytes <= file.size(); ++later)
-                if (intact_frame_at(file, later))
-                    return journal_damaged(at, "a damaged frame, with an intact one after it at byte " + std::to_string(later));
+                if (frame_header_at(file, later))
+                    return journal_damaged(at, "a damaged frame, with another frame after it at byte " + std::to_string(later));
             out.torn_tail = true;
             break;
         }

@@ -17,10 +17,11 @@ namespace active_users {
 /// those 8 bytes; each u32 little-endian) and the body: records of
 /// [channel id u8][kind u8][length u32 LE][bytes].
 ///
+/// The file is preallocated with zeros (journal_file), so a tail of zero bytes is its end.
 /// A crash can tear only the last frame written (a frame is written once the one before it is
-/// synced), so a damaged frame with no intact frame anywhere after it is a torn tail: what comes
-/// before it is the journal, the rest is ignored. Any other damage (a damaged frame with an
-/// intact one after it, an intact frame whose records do not parse, a wrong header) is
+/// synced), so a damaged frame with no frame header (one whose check holds) anywhere after it is
+/// a torn tail: what comes before it is the journal, the rest is ignored. Any other damage (a
+/// damaged frame with a frame after it, an intact frame whose records do not parse, a wrong header) is
 /// corruption, which the service refuses to start on.
 enum class journal_kind : std::uint8_t {
     delta = 0,  ///< the channel's changes since the record before, merged on replay
@@ -37,8 +38,8 @@ struct journal_record {
 struct journal_contents {
     std::uint64_t generation = 0;
     std::vector<journal_record> records;  ///< in the order they were written
-    std::size_t valid_bytes = 0;          ///< header and whole frames; a torn tail starts here
-    bool torn_tail = false;               ///< bytes after valid_bytes were ignored
+    std::size_t valid_bytes = 0;          ///< header and whole frames; zeros or a torn tail start here
+    bool torn_tail = false;               ///< bytes after valid_bytes, not all zero, were ignored
 };
 
 inline constexpr std::size_t journal_header_bytes = 16;

@@ -8,6 +8,14 @@
 
 namespace active_users {
 
+namespace {
+
+/// Zeros written ahead at each rotation (journal_file): a journal rotates before it outgrows
+/// them, up to this.
+constexpr std::size_t max_preallocated_journal = std::size_t{64} << 20;
+
+}  // namespace
+
 persister::persister(std::string dir, const channel_table& channels, std::size_t rotate_after)
     : dir_(std::move(dir)), channels_(channels), rotate_after_(rotate_after), journal_(dir_) {
     if (dir_.empty()) return;
@@ -169,7 +177,7 @@ bool persister::rotate_all() {
         }
         last_whole_[at] = std::move(bytes);
     }
-    if (const auto r = journal_.rotate(generation_ + 1); !r) {
+    if (const auto r = journal_.rotate(generation_ + 1, std::min(rotate_after_, max_preallocated_journal)); !r) {
         std::fprintf(stderr, "converge-active-users: journal rotation failed: %s; retrying\n", r.error().message.c_str());
         return false;
     }

@@ -66,6 +66,23 @@ TEST_CASE("a journal cut anywhere in its last frame keeps the frames before it",
     }
 }
 
+TEST_CASE("a tail of zeros is the journal's end, not a torn tail", "[journal]") {
+    const journal_record a{2, journal_kind::delta, bytes_of("first")};
+    auto file = journal_of({{a}});
+    const std::size_t end = file.size();
+    file.resize(end + 1000, std::byte{0});
+    const auto parsed = parse_journal(file);
+    REQUIRE(parsed);
+    CHECK(parsed->records == std::vector<journal_record>{a});
+    CHECK(parsed->valid_bytes == end);
+    CHECK_FALSE(parsed->torn_tail);
+    file[end + 500] = std::byte{1};  // not zeros: what a cut write leaves
+    const auto torn = parse_journal(file);
+    REQUIRE(torn);
+    CHECK(torn->torn_tail);
+    CHECK(torn->valid_bytes == end);
+}
+
 TEST_CASE("a flipped byte is a torn tail in the last frame and corruption before it", "[journal]") {
     const journal_record a{2, journal_kind::delta, bytes_of("first")};
     const journal_record b{3, journal_kind::delta, bytes_of("second")};
