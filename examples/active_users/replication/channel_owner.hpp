@@ -32,10 +32,14 @@ struct addressed_message {
 
 /// A mesh message for one peer. `news` says whether it carries anything beyond acknowledgements
 /// (changes, a full state, a report or a request for one); `ack` is what it acknowledges. A
-/// message without news may wait, or not go at all (see repeat_filter).
+/// message without news may wait, or not go at all (see repeat_filter). `deferrable` says that
+/// its news is only changes, which every later message to the peer repeats until they are
+/// acknowledged: a small one may wait for more to share its frame. A full state, a report or a
+/// request is said once and must go.
 struct outgoing_message {
     std::vector<std::byte> bytes;
     bool news = false;
+    bool deferrable = false;
     struct acknowledgement {
         std::uint64_t epoch = 0;
         std::uint64_t seq = 0;

@@ -62,8 +62,12 @@ public:
         auto* s = std::get_if<sync_type>(&sync_);
         if (s == nullptr) return {};
         const auto m = s->message_for(peer);
-        const bool news = m.full_state || !m.payload.empty() || !m.relayed.empty() || m.has_report || m.awaiting_report;
-        return {converge::encode(m), news, {m.ack_epoch, m.ack}};
+        const bool said_once = m.full_state || m.has_report || m.awaiting_report;
+        const bool changes = !m.payload.empty() || !m.relayed.empty();
+        return {.bytes = converge::encode(m),
+                .news = said_once || changes,
+                .deferrable = changes && !said_once,
+                .ack = {m.ack_epoch, m.ack}};
     }
 
     result<bool> receive(peer_id peer, std::span<const std::byte> bytes) override {
