@@ -1,4 +1,4 @@
-// snapshot_file: the header check on read, write + fsync + rename on write.
+// snapshot_file: the header check on read (versions 1 and 2), write + fsync + rename on write.
 // SPDX-License-Identifier: MIT
 #include "persistence/snapshot_file.hpp"
 
@@ -17,8 +17,10 @@ namespace active_users {
 namespace {
 
 constexpr std::array<char, 4> file_magic{'C', 'V', 'C', 'H'};
-constexpr std::uint8_t format_version = 1;
+constexpr std::uint8_t format_version = 2;
+constexpr std::uint8_t format_version_before_journal = 1;
 constexpr std::size_t file_header_size = file_magic.size() + 2;
+constexpr std::size_t covers_size = 8;
 
 failure os_error(const std::string& what) { return fail(status::io_error, what + ": " + std::strerror(errno)); }
 
@@ -54,31 +56,40 @@ result<void> write_all(int fd, std::span<const std::byte> bytes, const std::stri
 snapshot_file::snapshot_file(std::string dir, std::string_view name, std::uint8_t channel_id)
     : dir_(std::move(dir)), path_(dir_ + "/" + std::string(name) + ".snapshot"), channel_id_(channel_id) {}
 
-result<std::optional<std::vector<std::byte>>> snapshot_file::read() const {
+result<std::optional<snapshot>> snapshot_file::read() const {
     std::ifstream in(path_, std::ios::binary);
     if (!in) {
-        if (errno == ENOENT) return std::optional<std::vector<std::byte>>{};
+        if (errno == ENOENT) return std::optional<snapshot>{};
         return os_error("open " + path_);
     }
     const std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) return os_error("read " + path_);
     if (raw.size() < file_header_size || !std::equal(file_magic.begin(), file_magic.end(), raw.begin()))
         return fail(status::bad_request, path_ + ": not a converge-active-users snapshot");
-    if (static_cast<std::uint8_t>(raw[4]) != format_version)
+    const auto version = static_cast<std::uint8_t>(raw[4]);
+    if (version != format_version && version != format_version_before_journal)
         return fail(status::bad_request, path_ + ": snapshot format " + std::to_string(static_cast<std::uint8_t>(raw[4])) +
-                                             " (this build reads " + std::to_string(format_version) + ")");
+                                             " (this build reads 1 and 2)");
     if (static_cast<std::uint8_t>(raw[5]) != channel_id_)
         return fail(status::bad_request, path_ + ": holds channel " + std::to_string(static_cast<std::uint8_t>(raw[5])) +
                                              ", expected " + std::to_string(channel_id_));
-    const auto body = std::as_bytes(std::span(raw)).subspan(file_header_size);
-    return std::optional<std::vector<std::byte>>(std::vector<std::byte>(body.begin(), body.end()));
+    auto body = std::as_bytes(std::span(raw)).subspan(file_header_size);
+    snapshot out;
+    if (version == format_version) {
+        if (body.size() < covers_size) return fail(status::bad_request, path_ + ": snapshot header cut short");
+        for (std::size_t i = covers_size; i-- > 0;) out.covers = (out.covers << 8) | std::to_integer<std::uint64_t>(body[i]);
+        body = body.subspan(covers_size);
+    }
+    out.bytes.assign(body.begin(), body.end());
+    return std::optional<snapshot>(std::move(out));
 }
 
-result<void> snapshot_file::write(std::span<const std::byte> payload) const {
+result<void> snapshot_file::write(std::span<const std::byte> payload, std::uint64_t covers) const {
     std::vector<std::byte> header;
     for (const char c : file_magic) header.push_back(static_cast<std::byte>(c));
     header.push_back(std::byte{format_version});
     header.push_back(std::byte{channel_id_});
+    for (std::size_t i = 0; i < covers_size; ++i) header.push_back(static_cast<std::byte>(covers >> (8 * i)));
     const std::string tmp = path_ + ".tmp";
     {
         const fd_guard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));

@@ -32,6 +32,8 @@ public:
     std::vector<std::byte> snapshot() const override;
     /// Retires the incarnation of the run that wrote `bytes`.
     result<void> restore(std::span<const std::byte> bytes) override;
+    /// The journal logs the incarnation as a whole snapshot, never the sessions' deltas.
+    journal_changes take_changes() override { return {}; }
 };
 
 }  // namespace active_users

@@ -49,6 +49,16 @@ struct outgoing_message {
     acknowledgement covers;
 };
 
+/// What a channel changed since the persister last asked, for its journal (persister.hpp).
+/// `whole`: the channel keeps no deltas, and the persister logs its snapshot when it changed.
+/// Otherwise `delta` is the encoded join of every change since the last call (local writes and
+/// merged news), empty when nothing changed; `restore` and then `replay` of every delta since
+/// give the state back.
+struct journal_changes {
+    bool whole = true;
+    std::vector<std::byte> delta;
+};
+
 /// Counters one channel keeps about what arrived on it.
 struct channel_stats {
     std::uint64_t merges = 0;    ///< messages that brought news
@@ -103,6 +113,13 @@ public:
     [[nodiscard]] virtual std::vector<std::byte> snapshot() const = 0;
     /// Takes back what `snapshot` wrote in an earlier run; a failure when the bytes are damaged.
     virtual result<void> restore(std::span<const std::byte> bytes) = 0;
+    /// The changes since the last call, for the journal; the default keeps no deltas.
+    [[nodiscard]] virtual journal_changes take_changes() { return {}; }
+    /// Merges deltas that `take_changes` gave in an earlier run, after `restore` (before
+    /// replication starts); a failure, changing nothing, when one does not decode.
+    virtual result<void> replay(std::span<const std::span<const std::byte>> /*deltas*/) {
+        return fail(status::bad_request, "this channel keeps no deltas");
+    }
 
     [[nodiscard]] virtual channel_stats statistics() const = 0;
 };

@@ -83,7 +83,10 @@ public:
             on_incoming_(s.state(), m->relayed);
         }
         const State news = s.receive(peer, *m);
-        if (!news.empty()) ++stats_.merges;
+        if (!news.empty()) {
+            ++stats_.merges;
+            changed_.merge(news);
+        }
         on_news_(news, m->epoch);
         return !news.empty();
     }
@@ -175,6 +178,32 @@ public:
         return {};
     }
 
+    journal_changes take_changes() override {
+        std::lock_guard lock(guard_);
+        journal_changes out{.whole = whole_changed_, .delta = {}};
+        // A state replaced by a smaller one (a restart from scratch) is no join of deltas.
+        if (!whole_changed_ && !changed_.empty()) out.delta = converge::encode(changed_);
+        changed_ = State{};
+        whole_changed_ = false;
+        return out;
+    }
+
+    result<void> replay(std::span<const std::span<const std::byte>> deltas) override {
+        State news;
+        for (const auto bytes : deltas) {
+            auto d = converge::decode<State>(bytes);
+            if (!d) return fail(status::bad_request, d.error().message());
+            news.merge(*d);
+        }
+        std::lock_guard lock(guard_);
+        State merged = state();
+        merged.merge(news);
+        restart(epoch(), std::move(merged));
+        whole_changed_ = false;
+        on_news_(news, std::nullopt);
+        return {};
+    }
+
     channel_stats statistics() const override {
         std::lock_guard lock(guard_);
         return stats_;
@@ -191,14 +220,21 @@ public:
     /// A local change (see anti_entropy::update); returns its delta.
     template <class Mutate>
     State update(Mutate&& mutate) {
-        return std::visit([&](auto& s) { return s.update(mutate); }, sync_);
+        State delta = std::visit([&](auto& s) { return s.update(mutate); }, sync_);
+        changed_.merge(delta);
+        return delta;
     }
     /// Continues under a new epoch with the same state (a rejoin): every peer gets it in full.
-    void restart(std::uint64_t epoch) { restart(epoch, State(state())); }
+    void restart(std::uint64_t epoch) {
+        const bool whole = whole_changed_;
+        restart(epoch, State(state()));
+        whole_changed_ = whole;  // the same state: the deltas still add up to it
+    }
     /// Continues under a new epoch from `state`, dropping the old one (a replica that was cut off
     /// too long to merge what it holds): every peer gets it in full (in broadcast mode: asks for
     /// it, seeing a new epoch that does not start at 0).
     void restart(std::uint64_t epoch, State state) {
+        whole_changed_ = true;
         if (broadcast_) sync_.template emplace<broadcast_type>(self_, epoch, std::move(state));
         else sync_.template emplace<sync_type>(epoch, std::move(state));
     }
@@ -217,7 +253,10 @@ private:
         auto& s = std::get<broadcast_type>(sync_);
         if (on_incoming_) on_incoming_(s.state(), m->payload);
         const State news = s.receive(*m);
-        if (!news.empty()) ++stats_.merges;
+        if (!news.empty()) {
+            ++stats_.merges;
+            changed_.merge(news);
+        }
         on_news_(news, m->epoch);
         return !news.empty();
     }
@@ -235,6 +274,8 @@ private:
     news_hook on_news_;
     incoming_hook on_incoming_;
     channel_stats stats_;
+    State changed_;               ///< every change since take_changes last ran
+    bool whole_changed_ = false;  ///< the state was replaced since then
 };
 
 }  // namespace active_users
