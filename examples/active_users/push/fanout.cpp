@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "push/fanout.hpp"
 
+#include "http/ws_frame.hpp"
+
 #include <boost/asio/post.hpp>
 
 namespace active_users {
@@ -20,17 +22,30 @@ fanout::subscription::~subscription() {
     if (it->second.empty()) fanout_.by_key_.erase(it);
 }
 
+std::shared_ptr<const std::string> fanout::frame(std::string message) {
+    return std::make_shared<const std::string>(ws::server_frame(ws::opcode::text, message));
+}
+
 void fanout::close_all() {
-    std::lock_guard lock(mutex_);
-    for (const auto& [key, subscribers] : by_key_) {
-        for (const auto& s : subscribers) {
-            boost::asio::post(s->wake.get_executor(), [s] {
-                s->going_away = true;
-                s->closed = true;
-                s->wake.cancel();
-            });
-        }
+    for (const auto& s : everyone()) {
+        boost::asio::post(s->executor, [s] {
+            s->going_away = true;
+            s->closed = true;
+            s->notify();
+        });
     }
+}
+
+void fanout::sweep(std::chrono::steady_clock::time_point now) {
+    for (const auto& s : everyone()) s->sweep(now);
+}
+
+std::vector<std::shared_ptr<subscriber>> fanout::everyone() const {
+    std::vector<std::shared_ptr<subscriber>> all;
+    std::lock_guard lock(mutex_);
+    all.reserve(size_);
+    for (const auto& [key, subscribers] : by_key_) all.insert(all.end(), subscribers.begin(), subscribers.end());
+    return all;
 }
 
 std::size_t fanout::size() const {
@@ -40,12 +55,12 @@ std::size_t fanout::size() const {
 
 void fanout::post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message,
                   std::chrono::steady_clock::time_point published) {
-    boost::asio::post(s->wake.get_executor(), [s, message, published] {
+    boost::asio::post(s->executor, [s, message, published] {
         // Coalesced pushes keep the oldest publish time: the delay is the longest one waited.
         if (!s->dirty || s->pending_since == std::chrono::steady_clock::time_point{}) s->pending_since = published;
         s->latest = message;
         s->dirty = true;
-        s->wake.cancel();
+        s->notify();
     });
 }
 

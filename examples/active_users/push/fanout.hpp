@@ -36,7 +36,8 @@ public:
     };
 
     /// Sends `make()` to every subscriber of `key`, building it only when there is one. The
-    /// message is built once and shared; the posts happen outside the lock.
+    /// message is built and framed once (a WebSocket text frame) and shared; the posts happen
+    /// outside the lock.
     template <class MakeMessage>
     void publish(const std::string& key, MakeMessage&& make) {
         std::vector<std::shared_ptr<subscriber>> to;
@@ -46,7 +47,7 @@ public:
             if (it == by_key_.end()) return;
             to.assign(it->second.begin(), it->second.end());
         }
-        const auto message = std::make_shared<const std::string>(make());
+        const auto message = frame(make());
         const auto now = std::chrono::steady_clock::now();
         for (const auto& s : to) post(s, message, now);
     }
@@ -58,11 +59,18 @@ public:
 
     /// The server is stopping: every subscriber closes its connection with 1001 Going Away.
     void close_all();
+    /// Lets every subscriber check its liveness (`subscriber::sweep`); the server calls it
+    /// periodically, so that an idle connection holds no timer.
+    void sweep(std::chrono::steady_clock::time_point now);
 
     /// Live subscribers now, over every key.
     [[nodiscard]] std::size_t size() const;
 
+    /// `message` as the text frame that `publish` shares (subscriber::latest).
+    [[nodiscard]] static std::shared_ptr<const std::string> frame(std::string message);
+
 private:
+    [[nodiscard]] std::vector<std::shared_ptr<subscriber>> everyone() const;
     static void post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message,
                      std::chrono::steady_clock::time_point published);
 
