@@ -11,7 +11,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace active_users {
@@ -75,7 +74,9 @@ private:
                      std::chrono::steady_clock::time_point published);
 
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<subscriber>>> by_key_;
+    /// A vector per key, not a set: one listener costs 16 bytes (a set's node and buckets cost
+    /// about 140 more per page, which counts when most pages have one viewer).
+    std::unordered_map<std::string, std::vector<std::shared_ptr<subscriber>>> by_key_;
     std::size_t size_ = 0;
     latency_histogram push_delay_;
 };

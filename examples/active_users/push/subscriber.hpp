@@ -4,7 +4,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -36,6 +38,15 @@ struct subscriber {
     std::chrono::steady_clock::time_point pending_since{};
     bool closed = false;
     bool going_away = false;  ///< the server is stopping: close with 1001 Going Away
+    /// The fanout's bookkeeping: this subscriber's place among its key's, under the fanout's lock.
+    std::size_t slot = 0;
+    /// Between the fanout (any thread) and `executor`, under `box_lock`: the newest push not yet
+    /// taken, and whether a post to take it is on its way. A push while one is on its way only
+    /// replaces the message, so a server that falls behind queues nothing either.
+    std::atomic_flag box_lock;
+    bool box_posted = false;
+    std::shared_ptr<const std::string> box;
+    std::chrono::steady_clock::time_point box_since{};
 };
 
 }  // namespace active_users
