@@ -190,7 +190,7 @@ asio::awaitable<void> server::shutdown() {
     page_viewers_.close_all();
     user_followers_.close_all();
     dashboards_.close_all();
-    replication_->tick();  // the retirement goes out now, not at the next interval
+    replication_->flush();  // the retirement goes out now, not at the next interval or later
     asio::steady_timer wait(io_);
     const auto deadline = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), 5 * opts_.interval);
     while (!net_->drained() && std::chrono::steady_clock::now() < deadline) {

@@ -115,6 +115,34 @@ public:
         if (i != peers_.end()) i->second.sends_since_heard = 0;
     }
 
+    /// The message made for `p` up to sequence number `to` (its `to` field) went out on a link
+    /// that delivers in order or breaks, such as a TCP connection: count it as acknowledged,
+    /// so that the next message to `p` starts after it instead of repeating it until `p`'s ack
+    /// comes back. Then each change crosses such a link once. Only for a caller that, when the
+    /// link breaks, calls `disconnect(p)` and, once it is back, `connect(p)`: the full state
+    /// sent then covers whatever was lost in flight. A peer not connected is left alone.
+    ///
+    /// Example:
+    /// ```
+    /// converge::anti_entropy<converge::g_counter<std::uint32_t>, int> a(1), b(2);
+    /// a.connect(2);
+    /// a.update([](auto& c) { return c.increment(1); });
+    /// const auto first = a.message_for(2);  // the full state: a new link
+    /// a.sent_reliably(2, first.to);
+    /// a.update([](auto& c) { return c.increment(7); });
+    /// const auto second = a.message_for(2);  // only the second increment, not both
+    /// assert(!second.full_state && second.payload.value() == 1);
+    /// b.receive(1, first);
+    /// b.receive(1, second);
+    /// assert(b.state().value() == 2);
+    /// ```
+    void sent_reliably(const Peer& p, std::uint64_t to) {
+        const auto i = peers_.find(p);
+        if (i == peers_.end() || to <= i->second.acked) return;
+        i->second.acked = std::min(to, seq_);
+        trim();
+    }
+
     /// A peer is gone: it no longer holds back the trimming of the log.
     void disconnect(const Peer& p) {
         const auto i = peers_.find(p);

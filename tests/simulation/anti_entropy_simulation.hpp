@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -45,6 +46,15 @@ namespace converge_sim {
 ///
 /// Along the way every message must decode, every receive must be inflationary, absorb what
 /// arrived and return as news exactly what it added.
+///
+/// With `in_order` the links are TCP connections, as on the service's mesh: each direction
+/// delivers what it carries in order and once, or breaks. The sender counts a message as
+/// delivered once sent (`anti_entropy::sent_reliably`); a message that the network drops, a
+/// partition cuts off or a one-way failure swallows breaks its connection, and so does a
+/// restart of either end: the sender then disconnects and connects again (the full state
+/// follows), and what was in flight on the old connection, or arrived after a gap in it, is
+/// thrown away. The network's delays, reordering and duplicates stay underneath, undone by
+/// each connection's numbering as TCP would.
 template <class T>
 class anti_entropy_simulation {
     using ops = converge_test::crdt_ops<T>;
@@ -54,8 +64,9 @@ class anti_entropy_simulation {
     using sync_message = typename node::message;
 
 public:
-    anti_entropy_simulation(std::uint64_t seed, bool trace)
-        : rng_(seed), scenario_(draw_mesh_scenario(rng_)), trace_(trace), links_(scenario_.replicas) {
+    anti_entropy_simulation(std::uint64_t seed, bool trace, bool in_order = false)
+        : rng_(seed), scenario_(draw_mesh_scenario(rng_)), trace_(trace), in_order_(in_order),
+          links_(scenario_.replicas) {
         const std::size_t n = scenario_.replicas;
         max_log_ = rng_.below(4) == 0 ? 1024 : static_cast<std::size_t>(rng_.between(1, 16));
         restart_permille_ = rng_.below(2) == 0 ? 0 : rng_.between(1, 15);
@@ -84,8 +95,8 @@ public:
         try {
             if (trace_) {
                 fmt::print("scenario: {}\n", describe(scenario_));
-                fmt::print("anti-entropy: max_log {}, restarts {} permille a tick, one-way failures {} permille a tick\n",
-                           max_log_, restart_permille_, one_way_permille_);
+                fmt::print("anti-entropy: max_log {}, restarts {} permille a tick, one-way failures {} permille a tick{}\n",
+                           max_log_, restart_permille_, one_way_permille_, in_order_ ? ", links in order or broken" : "");
                 for (std::size_t i = 0; i < links_.size(); ++i) {
                     std::string peers;
                     for (const std::size_t p : links_[i]) peers += (peers.empty() ? "" : ", ") + std::to_string(p);
@@ -110,7 +121,23 @@ public:
 
 private:
     using bytes = std::shared_ptr<const std::vector<std::byte>>;  // one encoding, shared by every copy
-    using message = typename network<bytes>::message;
+    /// What the network carries: the encoding, and (in order) its connection and place on it.
+    struct carried {
+        bytes data;
+        std::uint64_t connection = 0;
+        std::uint64_t seq = 0;
+    };
+    using message = typename network<carried>::message;
+
+    /// One direction of a link, in order: the sender's connection and how many it sent on it;
+    /// the connection the receiver reads, how many it handed over, and what came after a gap.
+    struct connection {
+        std::uint64_t number = 0;
+        std::uint64_t sent = 0;
+        std::uint64_t reading = 0;
+        std::uint64_t handed_over = 0;
+        std::map<std::uint64_t, bytes> early;
+    };
 
     template <class... Args>
     void trace(fmt::format_string<Args...> f, Args&&... args) {
@@ -222,17 +249,42 @@ private:
                 fail("replica {} sends {} to {} after convergence", i, show(m), p);
             if (trace_) trace("replica {} -> {}: {}", i, p, show(m));
             const auto encoded = std::make_shared<const std::vector<std::byte>>(converge::encode(m));
+            connection& c = connections_[{i, p}];
+            const carried frame{encoded, c.number, ++c.sent};
+            if (in_order_) nodes_[i].sent_reliably(p, m.to);
             if (cut_.contains({i, p})) {
                 trace("message {} -> {} lost to a one-way failure", i, p);
+                if (in_order_) break_connection(i, p);
                 continue;
             }
-            if (net_.send(i, p, encoded, encoded->size()).empty()) trace("message {} -> {} dropped", i, p);
+            if (net_.send(i, p, frame, encoded->size()).empty()) {
+                trace("message {} -> {} dropped", i, p);
+                if (in_order_) break_connection(i, p);
+            }
         }
     }
 
     void restart(std::size_t i) {
         nodes_[i] = make_node(i, nodes_[i].state());
         trace("replica {} restarts with epoch {}", i, nodes_[i].epoch());
+        if (!in_order_) return;
+        // Its connections die with it: what it sent is gone, and its peers reconnect to it.
+        for (const std::size_t p : links_[i]) {
+            connection& out = connections_[{i, p}];
+            ++out.number;
+            out.sent = 0;
+            break_connection(p, i);
+        }
+    }
+
+    /// The connection from `from` to `to` broke: the sender notices, and connects again.
+    void break_connection(std::size_t from, std::size_t to) {
+        connection& c = connections_[{from, to}];
+        ++c.number;
+        c.sent = 0;
+        nodes_[from].disconnect(to);
+        nodes_[from].connect(to);
+        trace("connection {} -> {} breaks; the next is number {}", from, to, c.number);
     }
 
     // --- network ---
@@ -240,30 +292,56 @@ private:
     void deliver(const message& m, bool lost) {
         if (lost) {
             trace("message {} -> {} lost to the partition", m.from, m.to);
+            if (in_order_ && m.payload.connection == connections_[{m.from, m.to}].number) break_connection(m.from, m.to);
             return;
         }
-        const auto decoded = converge::decode<sync_message>(*m.payload);
-        if (!decoded) fail("replica {} could not decode a message from {}: {}", m.to, m.from, decoded.error().message());
-        const T before = nodes_[m.to].state();
-        const T news = nodes_[m.to].receive(m.from, *decoded);
-        const T& after = nodes_[m.to].state();
+        if (!in_order_) {
+            hand_over(m.from, m.to, *m.payload.data);
+            return;
+        }
+        connection& c = connections_[{m.from, m.to}];
+        if (m.payload.connection < c.reading) return;  // its connection is gone
+        if (m.payload.connection > c.reading) {
+            c.reading = m.payload.connection;
+            c.handed_over = 0;
+            c.early.clear();
+        }
+        if (m.payload.seq <= c.handed_over) return;  // a duplicate
+        c.early.emplace(m.payload.seq, m.payload.data);
+        while (!c.early.empty() && c.early.begin()->first == c.handed_over + 1) {
+            const bytes next = c.early.begin()->second;
+            c.early.erase(c.early.begin());
+            ++c.handed_over;
+            hand_over(m.from, m.to, *next);
+        }
+    }
+
+    /// Gives `to` a message from `from`, checking what it does.
+    void hand_over(std::size_t from, std::size_t to, const std::vector<std::byte>& payload) {
+        const auto decoded = converge::decode<sync_message>(payload);
+        if (!decoded) fail("replica {} could not decode a message from {}: {}", to, from, decoded.error().message());
+        const T before = nodes_[to].state();
+        const T news = nodes_[to].receive(from, *decoded);
+        const T& after = nodes_[to].state();
         if (!before.delta_for(after).empty())
-            fail("replica {} lost part of its state receiving {} from {}: {} became {}", m.to, show(*decoded), m.from,
+            fail("replica {} lost part of its state receiving {} from {}: {} became {}", to, show(*decoded), from,
                  show(before), show(after));
         if (!decoded->payload.delta_for(after).empty() || !decoded->relayed.delta_for(after).empty())
-            fail("replica {} did not absorb {} from {}: {} became {}", m.to, show(*decoded), m.from, show(before),
+            fail("replica {} did not absorb {} from {}: {} became {}", to, show(*decoded), from, show(before),
                  show(after));
         T expected = before;
         expected.merge(news);
         if (!(expected == after))
-            fail("replica {} reported news {} receiving {} from {}, but {} became {}", m.to, show(news),
-                 show(*decoded), m.from, show(before), show(after));
-        if (quiet_ && !news.empty()) fail("replica {} learned {} from {} after convergence", m.to, show(news), m.from);
+            fail("replica {} reported news {} receiving {} from {}, but {} became {}", to, show(news),
+                 show(*decoded), from, show(before), show(after));
+        if (quiet_ && !news.empty()) fail("replica {} learned {} from {} after convergence", to, show(news), from);
     }
 
     rng rng_;
     scenario scenario_;
     bool trace_;
+    bool in_order_;
+    std::map<std::pair<std::size_t, std::size_t>, connection> connections_;  // by (from, to)
     bool quiet_ = false;  // converged: every message must now be empty
     std::size_t max_log_ = 1024;
     std::uint64_t restart_permille_ = 0;
@@ -275,7 +353,7 @@ private:
     T sequential_;
     truth_type truth_{};
     stats counts_;
-    network<bytes> net_{rng_, scenario_, counts_};
+    network<carried> net_{rng_, scenario_, counts_};
     rc::Gen<typename ops::op> op_gen_ = ops::gen_op();
 };
 
@@ -283,6 +361,13 @@ private:
 template <class T>
 outcome run_anti_entropy_seed(std::uint64_t seed, bool trace) {
     return anti_entropy_simulation<T>(seed, trace).run();
+}
+
+/// Runs seed `seed` of the anti_entropy simulation for type `T` over links that deliver in
+/// order or break (TCP), with `sent_reliably`.
+template <class T>
+outcome run_anti_entropy_in_order_seed(std::uint64_t seed, bool trace) {
+    return anti_entropy_simulation<T>(seed, trace, /*in_order*/ true).run();
 }
 
 }  // namespace converge_sim

@@ -75,6 +75,11 @@ constexpr sim_type sim_types[] = {
      &run_anti_entropy_seed<converge::retirable_counter_map<std::string, std::uint64_t>>, 25},
     {"anti_entropy_presence_map_str_u64",
      &run_anti_entropy_seed<converge::presence_map<std::string, std::uint64_t>>, 50},
+    // The same protocol over links that deliver in order or break, as the service's TCP mesh
+    // runs it: a message counts as delivered once sent (anti_entropy::sent_reliably).
+    {"anti_entropy_in_order_g_counter_u64", &run_anti_entropy_in_order_seed<converge::g_counter<std::uint64_t>>, 50},
+    {"anti_entropy_in_order_presence_map_str_u64",
+     &run_anti_entropy_in_order_seed<converge::presence_map<std::string, std::uint64_t>>, 100},
     // The service's shape (subscriptions per user); 100 ms a seed, so a two-hundred-fiftieth.
     {"anti_entropy_g_map_str_or_set_str",
      &run_anti_entropy_seed<converge::g_map<std::string, converge::or_set<std::string, std::uint64_t>>>, 250},

@@ -69,9 +69,12 @@ public:
                     bytes += converge::encode(frame->back()).size();
                 }
                 net_.sent(r, bytes);
-                net_.deliver(r, p, bytes, [this, r, p, frame] {
-                    for (std::uint32_t s = 0; s < shape_.shards; ++s) nodes_[p][s].receive(r, (*frame)[s]);
-                });
+                net_.deliver(
+                    r, p, bytes,
+                    [this, r, p, frame] {
+                        for (std::uint32_t s = 0; s < shape_.shards; ++s) nodes_[p][s].receive(r, (*frame)[s]);
+                    },
+                    reach::receiver_only);
             }
         }
     }
@@ -126,9 +129,9 @@ public:
                 net_.sent(r, bytes);
                 for (std::uint32_t p = 0; p < shape_.replicas; ++p)
                     if (p != r)
-                        net_.deliver(r, p, bytes, [this, p, frame] {
-                            for (const auto& [s, m] : *frame) nodes_[p][s].receive(m);
-                        });
+                        net_.deliver(
+                            r, p, bytes, [this, p, frame] { for (const auto& [s, m] : *frame) nodes_[p][s].receive(m); },
+                            reach::receiver_only);
             }
             for (std::uint32_t s = 0; s < shape_.shards; ++s) request_repairs(r, s);
         }
@@ -147,8 +150,9 @@ private:
                 if (!answer) return;
                 const std::size_t answer_bytes = converge::encode(*answer).size();
                 net_.sent(q.sender, answer_bytes);
-                net_.deliver(q.sender, q.requester, answer_bytes,
-                             [this, s, q, a = *answer] { nodes_[q.requester][s].receive(a); });
+                net_.deliver(
+                    q.sender, q.requester, answer_bytes, [this, s, q, a = *answer] { nodes_[q.requester][s].receive(a); },
+                    reach::receiver_only);
             });
         }
     }

@@ -34,7 +34,7 @@ void broadcast_replicator::tick() {
             continue;
         }
         // Publications have no acks: any that differs from the last is news.
-        const outgoing_message m{c.owner->publish(), true, {}};
+        const outgoing_message m{.bytes = c.owner->publish(), .news = true, .deferrable = false, .ack = {}, .covers = {}};
         if (published_.should_send(c, m) || ticks_ % digest_every == 0) net_.publish(c.id, tagged(kind::publication, m.bytes));
         for (const addressed_message& q : c.owner->repair_requests(ticks_)) {
             net_.send(q.to, c.id, tagged(kind::request, q.bytes));

@@ -32,15 +32,21 @@ struct addressed_message {
 
 /// A mesh message for one peer. `news` says whether it carries anything beyond acknowledgements
 /// (changes, a full state, a report or a request for one); `ack` is what it acknowledges. A
-/// message without news may wait, or not go at all (see repeat_filter).
+/// message without news may wait, or not go at all (see repeat_filter). `deferrable` says that
+/// its news is only changes, which every later message to the peer repeats until they are
+/// acknowledged: a small one may wait for more to share its frame. A full state, a report or a
+/// request is said once and must go. `covers` is what it carries of this replica's log (its
+/// run and last sequence number), for `channel_owner::sent`.
 struct outgoing_message {
     std::vector<std::byte> bytes;
     bool news = false;
+    bool deferrable = false;
     struct acknowledgement {
         std::uint64_t epoch = 0;
         std::uint64_t seq = 0;
         friend bool operator==(const acknowledgement&, const acknowledgement&) = default;
     } ack;
+    acknowledgement covers;
 };
 
 /// Counters one channel keeps about what arrived on it.
@@ -68,6 +74,10 @@ public:
     /// A frame of another channel came from `peer`: the link carries its messages, even while
     /// this channel's repeated messages are left out (see repeat_filter).
     virtual void heard(peer_id /*peer*/) {}
+    /// `m` (from `message_for(peer)`) went out on the link to `peer`, which delivers in order
+    /// or goes down (and `peer_down`, `peer_up` follow): what it carries need not be sent
+    /// there again, even before `peer` acknowledges it.
+    virtual void sent(peer_id /*peer*/, const outgoing_message& /*m*/) {}
 
     // Broadcast mode (sync_mode::broadcast). In mesh mode these send nothing.
 

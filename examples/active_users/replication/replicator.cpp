@@ -10,13 +10,18 @@ replicator::replicator(const channel_table& channels, transport& net) : channels
     for (const channel& c : channels_) sent_.push_back({c.name, 0, 0});
 }
 
-void replicator::tick() {
+void replicator::tick() { send_all(true); }
+
+void replicator::flush() { send_all(false); }
+
+void replicator::send_all(bool may_wait) {
     std::lock_guard lock(mutex_);
     for (auto& [peer, filter] : links_) {
         std::size_t row = 0;
         for (const channel& c : channels_) {
             outgoing_message message = c.owner->message_for(peer);
-            if (filter.should_send(c, message)) {
+            if (filter.should_send(c, message, may_wait)) {
+                c.owner->sent(peer, message);  // the mesh's links deliver in order or go down
                 ++sent_[row].messages;
                 sent_[row].bytes += message.bytes.size();
                 net_.send(peer, c.id, std::move(message.bytes));

@@ -25,6 +25,7 @@ public:
     /// One interval: each channel's message to each peer that is up, unless it repeats the last
     /// one sent on that link (see repeat_filter).
     void tick() override;
+    void flush() override;
 
     void peer_up(peer_id peer) override;
     void peer_down(peer_id peer) override;
@@ -36,6 +37,9 @@ public:
     [[nodiscard]] stats statistics() const override;
 
 private:
+    /// `may_wait`: small news may wait for more (see repeat_filter).
+    void send_all(bool may_wait);
+
     const channel_table& channels_;
     transport& net_;
     mutable std::mutex mutex_;                  ///< guards links_; taken before any owner's

@@ -38,6 +38,8 @@ struct replication_stats {
 class sync_engine : public transport_receiver {
 public:
     virtual void tick() = 0;
+    /// A tick that holds nothing back (see repeat_filter): for the last one before stopping.
+    virtual void flush() { tick(); }
     [[nodiscard]] virtual replication_stats statistics() const = 0;
 };
 

@@ -62,8 +62,13 @@ public:
         auto* s = std::get_if<sync_type>(&sync_);
         if (s == nullptr) return {};
         const auto m = s->message_for(peer);
-        const bool news = m.full_state || !m.payload.empty() || !m.relayed.empty() || m.has_report || m.awaiting_report;
-        return {converge::encode(m), news, {m.ack_epoch, m.ack}};
+        const bool said_once = m.full_state || m.has_report || m.awaiting_report;
+        const bool changes = !m.payload.empty() || !m.relayed.empty();
+        return {.bytes = converge::encode(m),
+                .news = said_once || changes,
+                .deferrable = changes && !said_once,
+                .ack = {m.ack_epoch, m.ack},
+                .covers = {m.epoch, m.to}};
     }
 
     result<bool> receive(peer_id peer, std::span<const std::byte> bytes) override {
@@ -91,6 +96,13 @@ public:
     void peer_down(peer_id peer) override {
         std::lock_guard lock(guard_);
         if (auto* s = std::get_if<sync_type>(&sync_)) s->disconnect(peer);
+    }
+
+    void sent(peer_id peer, const outgoing_message& m) override {
+        std::lock_guard lock(guard_);
+        // A restart since the message was made begins a new log: its numbers mean nothing there.
+        if (auto* s = std::get_if<sync_type>(&sync_); s != nullptr && s->epoch() == m.covers.epoch)
+            s->sent_reliably(peer, m.covers.seq);
     }
 
     void heard(peer_id peer) override {

@@ -69,8 +69,20 @@ void tcp_mesh::send(peer_id peer, std::uint8_t channel, std::vector<std::byte> p
     if (it == links_.end()) return;
     ++queued_;  // counted now, so that drained() is false until the frame is written or dropped
     asio::post(it->second->on, [this, l = it->second, f = frame{channel, opts_.id, unix_ms(), std::move(payload)}]() mutable {
-        if (!l->up || !l->pending.insert_or_assign(f.channel, std::move(f)).second) --queued_;  // dropped or replaced
-        if (l->up) l->wake.cancel();
+        if (!l->up || l->overflowed) {
+            --queued_;  // dropped with its link, whose next connection starts with the full state
+            return;
+        }
+        if (l->pending_bytes + f.payload.size() > max_queued_bytes) {
+            std::fprintf(stderr, "replication: link to replica %u is %zu bytes behind; closing it\n", l->peer.id,
+                         l->pending_bytes);
+            l->overflowed = true;
+            --queued_;
+        } else {
+            l->pending_bytes += f.payload.size();
+            l->pending.push_back(std::move(f));
+        }
+        l->wake.cancel();
     });
 }
 
@@ -199,16 +211,16 @@ asio::awaitable<result<frame_sealer>> tcp_mesh::dial_handshake(beast::tcp_stream
 asio::awaitable<void> tcp_mesh::write_frames(beast::tcp_stream& stream, link& l, frame_sealer& sealer) {
     boost::system::error_code ec;
     while (!ec) {
-        while (!l.pending.empty() && !ec) {
-            const auto first = l.pending.begin();
-            const std::vector<std::byte> bytes = sealer.seal(first->second);
-            l.pending.erase(first);
+        while (!l.pending.empty() && !ec && !l.overflowed) {
+            const std::vector<std::byte> bytes = sealer.seal(l.pending.front());
+            l.pending_bytes -= l.pending.front().payload.size();
+            l.pending.pop_front();
             --queued_;
             stream.expires_after(idle_timeout());  // a peer that stops reading is dropped, not waited on forever
             co_await asio::async_write(stream, asio::buffer(bytes), redirect_error(use_awaitable, ec));
             if (!ec) bytes_sent_ += bytes.size();
         }
-        if (ec) break;
+        if (ec || l.overflowed) break;
         stream.expires_never();
         l.wake.expires_at(std::chrono::steady_clock::time_point::max());
         boost::system::error_code woken;
@@ -238,8 +250,10 @@ asio::awaitable<void> tcp_mesh::outbound(std::shared_ptr<link> l) {
                 receiver_->peer_up(l->peer.id);  // the first message on a new link is the full state
                 co_await write_frames(stream, *l, *sealer);
                 l->up = false;
+                l->overflowed = false;
                 queued_ -= l->pending.size();
                 l->pending.clear();
+                l->pending_bytes = 0;
                 receiver_->peer_down(l->peer.id);
             }
         }

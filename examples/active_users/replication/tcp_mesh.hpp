@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,12 @@ namespace active_users {
 /// then carries numbered frames (frame.hpp) from the dialer to the acceptor. A link is "up" for
 /// the replicator while its outbound connection is; it reconnects with backoff.
 ///
+/// A link delivers what was sent on it in order, or goes down: the replicator counts a message
+/// as delivered once it is handed over (channel_owner::sent), so frames wait in a queue and are
+/// never replaced or dropped while the link is up. A link whose queue grows past
+/// `max_queued_bytes` (a peer that reads too slowly) is closed instead, and its reconnection
+/// brings the full state.
+///
 /// Before a connection has authenticated it holds only fixed-size handshake buffers, at most
 /// `max_handshaking` connections may be handshaking at once (more are closed at once), and a
 /// handshake must finish within `handshake_timeout`. Frames that fail authentication, come out of
@@ -35,6 +42,7 @@ class tcp_mesh final : public transport {
 public:
     static constexpr std::size_t max_handshaking = 64;
     static constexpr std::chrono::seconds handshake_timeout{5};
+    static constexpr std::size_t max_queued_bytes = std::size_t{64} << 20;
 
     tcp_mesh(boost::asio::io_context& io, const options& o);
 
@@ -53,7 +61,9 @@ private:
         strand on;
         boost::asio::steady_timer wake;
         bool up = false;
-        std::map<std::uint8_t, frame> pending;  ///< the next frame of each channel, sealed when written
+        bool overflowed = false;     ///< the queue outgrew max_queued_bytes: the connection ends
+        std::deque<frame> pending;   ///< frames in the order sent, sealed when written
+        std::size_t pending_bytes = 0;
     };
 
     boost::asio::awaitable<void> inbound(boost::asio::ip::tcp::socket socket);

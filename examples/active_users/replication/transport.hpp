@@ -78,9 +78,10 @@ public:
     /// Starts listening and connecting; events go to `to`. A failure (a port that cannot be bound)
     /// leaves the replica useless: the caller exits with the reason.
     virtual result<void> start(transport_receiver& to) = 0;
-    /// Sends `payload` to `peer` on `channel`, without waiting. A payload not yet written when the
-    /// next one for the same peer and channel comes is replaced by it: sync messages are
-    /// cumulative, so the newer one carries everything the older did. Dropped when the link is down.
+    /// Sends `payload` to `peer` on `channel`, without waiting, after everything sent to `peer`
+    /// before. Dropped when the link is down. A transport whose links are up (peer_up) must
+    /// deliver in order or report the link down: the mesh's replicator counts a message as
+    /// delivered once it is handed over (channel_owner::sent).
     virtual void send(peer_id peer, std::uint8_t channel, std::vector<std::byte> payload) = 0;
     /// Sends `payload` to every peer whose link is up.
     virtual void publish(std::uint8_t channel, std::vector<std::byte> payload) = 0;

@@ -121,9 +121,15 @@ TEST_CASE("an idle link sends only the heartbeat channel, and every message it s
     CHECK(a_net.sent(1) - presence_before == 2);  // the heartbeat, every heartbeat_every intervals
     CHECK(a_net.sent(2) - adjustments_before == 0);
 
-    a.adjust("home", true);  // news goes out at once
+    // The extra message_for calls above made b look unheard by a's adjustments, which asks for
+    // its report once it hears b again: let that go first.
+    for (int i = 0; i < 2 * repeat_filter::mesh_heartbeat_every; ++i) round();
+    const int settled = a_net.sent(2);
+    a.adjust("home", true);  // a small change waits for company, batch_intervals at most
+    for (int i = 1; i < repeat_filter::batch_intervals; ++i) round();
+    CHECK(a_net.sent(2) == settled);
     round();
-    CHECK(a_net.sent(2) - adjustments_before == 1);
+    CHECK(a_net.sent(2) - settled == 1);
     CHECK(b.view("home").count == 5);
 }
 
@@ -132,7 +138,7 @@ TEST_CASE("a new link forgets what the last one sent", "[replicator]") {
     const channel_table channels{{9, "quiet", &a.owner()}, {1, "beat", &b.owner(), true}};
     const channel& quiet = *channels.find(9);
     const channel& beat = *channels.find(1);
-    const outgoing_message m{{std::byte{1}}, true, {}};
+    const outgoing_message m{.bytes = {std::byte{1}}, .news = true, .deferrable = false, .ack = {}, .covers = {}};
     repeat_filter old_link;
     CHECK(old_link.should_send(quiet, m));
     CHECK_FALSE(old_link.should_send(quiet, m));
@@ -147,7 +153,7 @@ TEST_CASE("a message that only moves an ack waits, and one that moves nothing ne
     const channel& quiet = *channels.find(9);
     repeat_filter link;
     const auto message = [](std::uint8_t tag, bool news, std::uint64_t ack) {
-        return outgoing_message{{std::byte{tag}}, news, {7, ack}};
+        return outgoing_message{.bytes = {std::byte{tag}}, .news = news, .deferrable = false, .ack = {7, ack}, .covers = {}};
     };
     REQUIRE(link.should_send(quiet, message(1, true, 0)));  // a change
     // The same change again (not yet acknowledged): a repeat.
@@ -175,6 +181,30 @@ TEST_CASE("a message that only moves an ack waits, and one that moves nothing ne
     // Broadcast publishes the heartbeat channel every interval.
     repeat_filter every_interval{1};
     for (int i = 0; i < 3; ++i) CHECK(every_interval.should_send(beat, message(1, false, 0)));
+}
+
+TEST_CASE("small news that is only changes waits for more; anything else goes at once", "[replicator]") {
+    clicks a(1);
+    const channel_table channels{{9, "quiet", &a.owner()}, {1, "beat", &a.owner(), true}};
+    const auto message = [](std::uint8_t tag, std::size_t size, bool deferrable) {
+        return outgoing_message{.bytes = std::vector<std::byte>(size, std::byte{tag}), .news = true, .deferrable = deferrable, .ack = {}, .covers = {}};
+    };
+    for (const std::uint8_t id : {std::uint8_t{9}, std::uint8_t{1}}) {
+        const channel& c = *channels.find(id);
+        repeat_filter link;
+        REQUIRE(link.should_send(c, message(1, 10, false)));
+        // A small change waits; the next interval's message carries it and whatever came since.
+        for (int i = 1; i < repeat_filter::batch_intervals; ++i)
+            CHECK_FALSE(link.should_send(c, message(static_cast<std::uint8_t>(1 + i), 10, true)));
+        CHECK(link.should_send(c, message(9, 10, true)));
+        // Its wait starts afresh, and ends early once the message is worth a frame.
+        CHECK_FALSE(link.should_send(c, message(10, 10, true)));
+        CHECK(link.should_send(c, message(11, repeat_filter::small_message + 1, true)));
+        // A full state, a report or a request (not deferrable) goes at once, however small.
+        CHECK(link.should_send(c, message(12, 10, false)));
+        // And nothing waits in the last interval before a replica stops.
+        CHECK(link.should_send(c, message(13, 10, true), /*may_wait*/ false));
+    }
 }
 
 TEST_CASE("a channel table refuses a repeated id or name", "[replicator]") {
