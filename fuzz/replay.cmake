@@ -24,3 +24,13 @@ target_link_libraries(converge_fuzz_corpus_check PRIVATE converge::converge conv
 add_test(NAME fuzz_corpus_up_to_date
   COMMAND converge_fuzz_corpus_check --check "${converge_fuzz_dir}/corpus")
 set_tests_properties(fuzz_corpus_up_to_date PROPERTIES LABELS fuzz)
+
+# The service's WebSocket frame reader: its own check (ws_frame_check.hpp) over its own corpus.
+add_executable(converge_fuzz_replay_ws_frame "${converge_fuzz_dir}/ws_frame_replay.cpp"
+               "${converge_fuzz_dir}/../examples/active_users/http/ws_frame.cpp")
+target_include_directories(converge_fuzz_replay_ws_frame PRIVATE "${converge_fuzz_dir}/../examples/active_users")
+target_link_libraries(converge_fuzz_replay_ws_frame PRIVATE converge_warnings)
+target_compile_features(converge_fuzz_replay_ws_frame PRIVATE cxx_std_20)
+add_test(NAME fuzz_replay.ws_frame
+  COMMAND converge_fuzz_replay_ws_frame "${converge_fuzz_dir}/corpus/ws_frame" "${converge_fuzz_dir}/regressions/ws_frame")
+set_tests_properties(fuzz_replay.ws_frame PROPERTIES LABELS fuzz)

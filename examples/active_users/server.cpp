@@ -110,6 +110,10 @@ result<void> server::start() {
     spawn_logged(io_, every(std::chrono::milliseconds(500), &server::retire), "retirement timer");
     spawn_logged(io_, every(opts_.interval, &server::replicate), "replication timer");
     spawn_logged(io_, every(std::chrono::milliseconds(1000), &server::publish_cluster), "dashboard timer");
+    // One sweep for every WebSocket instead of a timer each: pings the quiet, drops the silent.
+    const auto sweep_period = std::clamp<std::chrono::milliseconds>(opts_.expiry / 8, std::chrono::milliseconds(50),
+                                                                    std::chrono::milliseconds(1000));
+    spawn_logged(io_, every(sweep_period, &server::sweep_sockets), "WebSocket sweep timer");
     return {};
 }
 
@@ -139,6 +143,13 @@ void server::push() {
     for (const std::string& page : counts_.take_forgotten()) board_.set(page, 0);
     for (const std::string& user : notes_.take_changed())
         user_followers_.publish(user, [&] { return live_message("user", user, notes_.unread(user)); });
+}
+
+void server::sweep_sockets() {
+    const auto now = std::chrono::steady_clock::now();
+    page_viewers_.sweep(now);
+    user_followers_.sweep(now);
+    dashboards_.sweep(now);
 }
 
 void server::expire() { expired_ += sessions_.expire(clock_.after(std::chrono::milliseconds(0))); }

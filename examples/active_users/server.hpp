@@ -68,6 +68,7 @@ private:
     boost::asio::awaitable<void> every(std::chrono::milliseconds period, void (server::*task)());
     void fold();
     void push();
+    void sweep_sockets();
     void expire();
     void retire();
     void replicate();

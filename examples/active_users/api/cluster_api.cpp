@@ -20,9 +20,9 @@ asio::awaitable<http_response> snapshot(const parts& p, const http_request& req,
 }
 
 asio::awaitable<void> live(const parts& p, boost::beast::tcp_stream stream, http_request req, route_params) {
-    live_socket ws(std::move(stream), p.opts.expiry);
-    if (!co_await ws.accept(std::move(req))) co_return;
-    co_await ws.run(p.watchers, key, p.render());
+    auto socket = co_await accept_websocket(std::move(stream), std::move(req));
+    if (!socket) co_return;
+    live_socket::start(std::move(*socket), p.watchers, key, p.render(), p.opts.expiry);
 }
 
 }  // namespace active_users::cluster_api

@@ -64,9 +64,10 @@ reply_to modified(const parts& p, const http_request& req, const route_params& p
 asio::awaitable<void> live(const parts& p, boost::beast::tcp_stream stream, http_request req,
                            route_params params) {
     const std::string user = std::move(params[0]);
-    live_socket ws(std::move(stream), p.opts.expiry);
-    if (!co_await ws.accept(std::move(req))) co_return;
-    co_await ws.run(p.followers, user, live_message("user", user, p.notes.unread(user)));
+    auto socket = co_await accept_websocket(std::move(stream), std::move(req));
+    if (!socket) co_return;
+    live_socket::start(std::move(*socket), p.followers, user, live_message("user", user, p.notes.unread(user)),
+                       p.opts.expiry);
 }
 
 }  // namespace active_users::notification_api

@@ -104,10 +104,13 @@ asio::awaitable<void> live(const parts& p, boost::beast::tcp_stream stream, http
     const std::string page = std::move(params[0]);
     const auto id = p.pages.intern(page);
     if (!id) co_return;  // the registry is full: the connection closes without a handshake
-    live_socket ws(std::move(stream), p.opts.expiry);
-    if (!co_await ws.accept(std::move(req))) co_return;
-    const session_table::stream_session viewer(p.sessions, *id, reinterpret_cast<std::uintptr_t>(&ws));
-    co_await ws.run(p.viewers, page, live_message("page", page, p.counts.view(page)));
+    auto socket = co_await accept_websocket(std::move(stream), std::move(req));
+    if (!socket) co_return;
+    // The viewer's +1 lives as long as the socket: live_socket releases it when the connection ends.
+    const auto hint = static_cast<std::uintptr_t>(socket->native_handle()) << 4;
+    auto viewer = std::make_shared<session_table::stream_session>(p.sessions, *id, hint);
+    live_socket::start(std::move(*socket), p.viewers, page, live_message("page", page, p.counts.view(page)),
+                       p.opts.expiry, std::move(viewer));
 }
 
 }  // namespace active_users::viewer_api

@@ -11,7 +11,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace active_users {
@@ -36,7 +35,8 @@ public:
     };
 
     /// Sends `make()` to every subscriber of `key`, building it only when there is one. The
-    /// message is built once and shared; the posts happen outside the lock.
+    /// message is built and framed once (a WebSocket text frame) and shared; the posts happen
+    /// outside the lock.
     template <class MakeMessage>
     void publish(const std::string& key, MakeMessage&& make) {
         std::vector<std::shared_ptr<subscriber>> to;
@@ -46,7 +46,7 @@ public:
             if (it == by_key_.end()) return;
             to.assign(it->second.begin(), it->second.end());
         }
-        const auto message = std::make_shared<const std::string>(make());
+        const auto message = frame(make());
         const auto now = std::chrono::steady_clock::now();
         for (const auto& s : to) post(s, message, now);
     }
@@ -58,16 +58,25 @@ public:
 
     /// The server is stopping: every subscriber closes its connection with 1001 Going Away.
     void close_all();
+    /// Lets every subscriber check its liveness (`subscriber::sweep`); the server calls it
+    /// periodically, so that an idle connection holds no timer.
+    void sweep(std::chrono::steady_clock::time_point now);
 
     /// Live subscribers now, over every key.
     [[nodiscard]] std::size_t size() const;
 
+    /// `message` as the text frame that `publish` shares (subscriber::latest).
+    [[nodiscard]] static std::shared_ptr<const std::string> frame(std::string message);
+
 private:
+    [[nodiscard]] std::vector<std::shared_ptr<subscriber>> everyone() const;
     static void post(const std::shared_ptr<subscriber>& s, const std::shared_ptr<const std::string>& message,
                      std::chrono::steady_clock::time_point published);
 
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::unordered_set<std::shared_ptr<subscriber>>> by_key_;
+    /// A vector per key, not a set: one listener costs 16 bytes (a set's node and buckets cost
+    /// about 140 more per page, which counts when most pages have one viewer).
+    std::unordered_map<std::string, std::vector<std::shared_ptr<subscriber>>> by_key_;
     std::size_t size_ = 0;
     latency_histogram push_delay_;
 };
