@@ -85,7 +85,7 @@ public:
         const State news = s.receive(peer, *m);
         if (!news.empty()) {
             ++stats_.merges;
-            changed_.merge(news);
+            if (journaled_) changed_.merge(news);
         }
         on_news_(news, m->epoch);
         return !news.empty();
@@ -180,6 +180,9 @@ public:
 
     journal_changes take_changes() override {
         std::lock_guard lock(guard_);
+        // From now on changes are kept for the journal; before, the snapshot that the first
+        // pass writes after this call covers them.
+        journaled_ = true;
         journal_changes out{.whole = whole_changed_, .delta = {}};
         // A state replaced by a smaller one (a restart from scratch) is no join of deltas.
         if (!whole_changed_ && !changed_.empty()) out.delta = converge::encode(changed_);
@@ -221,7 +224,7 @@ public:
     template <class Mutate>
     State update(Mutate&& mutate) {
         State delta = std::visit([&](auto& s) { return s.update(mutate); }, sync_);
-        changed_.merge(delta);
+        if (journaled_) changed_.merge(delta);
         return delta;
     }
     /// Continues under a new epoch with the same state (a rejoin): every peer gets it in full.
@@ -255,7 +258,7 @@ private:
         const State news = s.receive(*m);
         if (!news.empty()) {
             ++stats_.merges;
-            changed_.merge(news);
+            if (journaled_) changed_.merge(news);
         }
         on_news_(news, m->epoch);
         return !news.empty();
@@ -274,7 +277,10 @@ private:
     news_hook on_news_;
     incoming_hook on_incoming_;
     channel_stats stats_;
-    State changed_;               ///< every change since take_changes last ran
+    State changed_;               ///< every change since take_changes last ran, once journaled_
+    /// A journal takes the changes (--data-dir): without one nothing ever empties changed_,
+    /// which would grow with every change for the life of the process.
+    bool journaled_ = false;
     bool whole_changed_ = false;  ///< the state was replaced since then
 };
 
