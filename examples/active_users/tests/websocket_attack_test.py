@@ -162,6 +162,12 @@ def test_close_is_answered_and_ping_with_pong():
         r.stop()
 
 
+def rss_bound(bound):
+    """`bound` bytes of RSS growth, or none under AddressSanitizer (CONVERGE_SANITIZED, set by
+    CMake), whose quarantine keeps freed memory resident: there the other checks still run."""
+    return float("inf") if os.environ.get("CONVERGE_SANITIZED") else bound
+
+
 def test_ping_flood_gets_coalesced_pongs_and_others_are_served():
     """20,000 pings in one burst from a client that reads nothing: the server holds at most one
     pong for it, grows by little, and a well-behaved viewer still gets its pushes."""
@@ -185,7 +191,7 @@ def test_ping_flood_gets_coalesced_pongs_and_others_are_served():
                 break
             assert time.time() < deadline, "the good viewer got no push"
         grown = rss_bytes(r.proc.pid) - before
-        assert grown < 4 << 20, f"RSS grew by {grown / 2**20:.1f} MiB"
+        assert grown < rss_bound(4 << 20), f"RSS grew by {grown / 2**20:.1f} MiB"
         pongs = 0
         flood.s.settimeout(1)
         try:
@@ -233,7 +239,7 @@ def test_never_reading_client_holds_no_queue():
                 last = json.loads(payload)["count"]
             assert time.time() < deadline, last
         grown = rss_bytes(r.proc.pid) - before
-        assert grown < 2 << 20, f"RSS grew by {grown / 2**20:.1f} MiB"
+        assert grown < rss_bound(2 << 20), f"RSS grew by {grown / 2**20:.1f} MiB"
         stuck.s.close()
     finally:
         r.stop()
