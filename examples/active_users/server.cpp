@@ -193,7 +193,9 @@ asio::awaitable<void> server::shutdown() {
     replication_->flush();  // the retirement goes out now, not at the next interval or later
     asio::steady_timer wait(io_);
     const auto deadline = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), 5 * opts_.interval);
-    while (!net_->drained() && std::chrono::steady_clock::now() < deadline) {
+    // Until replication is written out and every WebSocket has written its close and ended.
+    const auto live = [this] { return page_viewers_.size() + user_followers_.size() + dashboards_.size(); };
+    while ((!net_->drained() || live() > 0) && std::chrono::steady_clock::now() < deadline) {
         wait.expires_after(std::chrono::milliseconds(5));
         co_await wait.async_wait(asio::use_awaitable);
     }

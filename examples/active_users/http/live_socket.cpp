@@ -65,7 +65,9 @@ live_socket::live_socket(private_tag, tcp::socket socket, fanout& feed, std::chr
 
 void live_socket::notify() {
     if (ended_) return;
-    if (going_away) queue_close(static_cast<std::uint16_t>(websocket::close_code::going_away), false);
+    // The server is stopping: it cannot wait for the client's answer, so the connection ends
+    // once the close is written (the socket's subscription holds the socket until it ends).
+    if (going_away) queue_close(static_cast<std::uint16_t>(websocket::close_code::going_away), true);
     else write_next();
 }
 
