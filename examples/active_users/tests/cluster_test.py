@@ -916,8 +916,12 @@ def test_unread_survives_restart_of_every_replica(c):
 class WebSocket:
     """Just enough of a WebSocket client to read the server's pushes (unmasked text frames)."""
 
-    def __init__(self, port, path):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    def __init__(self, port, path, rcvbuf=None, timeout=5):
+        self.s = socket.socket()
+        if rcvbuf:  # before connecting, so that the window the server sees is small
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.settimeout(timeout)
+        self.s.connect(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
         self.s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
@@ -940,8 +944,10 @@ class WebSocket:
         return out
 
     def frame(self):
-        """The next frame from the server: (opcode, payload)."""
+        """The next frame from the server: (opcode, payload); server frames must be unmasked and final."""
         b0, b1 = self.take(2)
+        assert b1 & 0x80 == 0, "a server frame was masked"
+        assert b0 & 0x80, "a server frame was fragmented"
         n = b1 & 0x7F
         if n == 126:
             n = struct.unpack(">H", self.take(2))[0]

@@ -6,7 +6,6 @@
 The data phase of the service's WebSockets is hand-framed (http/ws_frame.hpp); these tests send
 what a careless or hostile client would and check that the server answers by RFC 6455, stays
 small and keeps serving everyone else. Exit status 0 when every selected test passed."""
-import base64
 import json
 import os
 import socket
@@ -15,52 +14,17 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster_test import WebSocket  # noqa: E402
 from process_test import Replica, metric, rss_bytes  # noqa: E402
 
 EXPIRY = 2.0  # --expiry: a WebSocket silent this long is dropped, pinged at half of it
 
 
-class Client:
-    """A raw WebSocket client that can send anything."""
+class Client(WebSocket):
+    """A raw WebSocket client that can send anything (cluster_test.WebSocket reads the frames)."""
 
     def __init__(self, port, path="/attack/live", rcvbuf=None):
-        self.s = socket.socket()
-        if rcvbuf:
-            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.s.settimeout(10)
-        self.s.connect(("127.0.0.1", port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                       f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
-        self.buf = b""
-        while b"\r\n\r\n" not in self.buf:
-            self.fill()
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        assert head.startswith(b"HTTP/1.1 101"), head
-
-    def fill(self):
-        chunk = self.s.recv(65536)
-        if not chunk:
-            raise EOFError("the server closed the connection")
-        self.buf += chunk
-
-    def take(self, n):
-        while len(self.buf) < n:
-            self.fill()
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def frame(self):
-        """The next server frame: (opcode, payload); server frames must be unmasked and final."""
-        b0, b1 = self.take(2)
-        assert b1 & 0x80 == 0, "a server frame was masked"
-        assert b0 & 0x80, "a server frame was fragmented"
-        n = b1 & 0x7F
-        if n == 126:
-            n = struct.unpack(">H", self.take(2))[0]
-        elif n == 127:
-            n = struct.unpack(">Q", self.take(8))[0]
-        return b0 & 0x0F, self.take(n)
+        super().__init__(port, path, rcvbuf=rcvbuf, timeout=10)
 
     def send(self, opcode, payload=b"", fin=True, masked=True, rsv=0, length=None):
         n = len(payload) if length is None else length
@@ -77,13 +41,6 @@ class Client:
             head += mask
             payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         self.s.sendall(head + payload)
-
-    def close_code(self):
-        """Reads until the server's close frame; its status code (None when it carries none)."""
-        while True:
-            opcode, payload = self.frame()
-            if opcode == 8:
-                return struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
 
     def closed_by_server(self, timeout=5):
         """True when the server ends the TCP connection within `timeout` (after any frames)."""
