@@ -485,7 +485,13 @@ def test_interest_holds_only_followed_pages(c):
     print(f"  bytes received per second: replica 1 idle {idle[1]:.0f}, churning {busy_rate[1]:.0f}; "
           f"replica 2 idle {idle[2]:.0f}, churning {busy_rate[2]:.0f} "
           f"(replica 3: {ops[0] / (time.time() - start):.0f} leaves and joins a second on other pages)")
-    assert busy_rate[2] > idle[2] + 20_000, (idle, busy_rate)  # the churn is real
+    # The churn is real: replica 2, which follows every shard, ends up holding exactly what
+    # replica 3 holds after it. (Its bytes do grow, but under a loaded sanitizer build the churn
+    # is slow enough to hide in the noise of the idle digests: 84 changes a second in one CI run.)
+    deadline = time.time() + 15
+    while metric(c, 2, "converge_presence_entries") != len(pages) + len(mine) - len(left) and time.time() < deadline:
+        time.sleep(0.2)
+    assert metric(c, 2, "converge_presence_entries") == len(pages) + len(mine) - len(left), len(left)
     assert busy_rate[1] < 1.5 * idle[1] + 1000, (idle, busy_rate)
     assert busy_rate[1] < busy_rate[2] / 10, (idle, busy_rate)
 

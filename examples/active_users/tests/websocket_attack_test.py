@@ -113,7 +113,7 @@ def test_close_is_answered_and_ping_with_pong():
                 break
         c.send(8, struct.pack(">H", 4000) + b"done")
         assert c.close_code() == 4000
-        assert c.closed_by_server()
+        assert c.closed_by_server(), "the server kept the connection"
         wait_for_viewers(r, 0)
     finally:
         r.stop()
@@ -218,13 +218,16 @@ def test_silent_and_half_open_clients_are_pinged_then_dropped():
         pinged_after = time.time() - start
         assert EXPIRY / 2 - 0.3 <= pinged_after <= EXPIRY, pinged_after
         alive.send(10, b"")  # what a browser does: answer the ping (any bytes count)
-        assert silent.closed_by_server(EXPIRY + 2)
-        assert partial.closed_by_server(EXPIRY + 2)
+        assert silent.closed_by_server(EXPIRY + 2), "the silent client was kept"
+        assert partial.closed_by_server(EXPIRY + 2), "the client stopped mid-header was kept"
         dropped_after = time.time() - start
         assert EXPIRY - 0.3 <= dropped_after <= EXPIRY + 1.5, dropped_after
-        assert metric(r, 'converge_websocket_connections{feed="pages"}') == 1
+        # The gauge falls when the server's socket ends, which may come just after the client
+        # sees the connection close (the ASan build in CI was that slow once).
+        wait_for_viewers(r, 1)
         alive.send(8, struct.pack(">H", 1000))
-        assert alive.close_code() == 1000
+        code = alive.close_code()
+        assert code == 1000, code
     finally:
         r.stop()
 
