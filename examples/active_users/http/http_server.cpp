@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "http/http_server.hpp"
 
+#include "http/idle_deadline.hpp"
 #include "http/responses.hpp"
 #include "net/tcp_listener.hpp"
 #include "spawn.hpp"
@@ -16,6 +17,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace active_users {
@@ -78,24 +80,28 @@ result<void> http_server::listen(const endpoint& at) {
 }
 
 asio::awaitable<void> http_server::connection(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     std::string out;  // each response's bytes; its capacity is kept from one request to the next
     boost::system::error_code ec;
+    // Bounds each request and its reply together, as one 60 s deadline restarted per request.
+    auto idle = std::make_optional<idle_deadline>(socket, std::chrono::seconds(60));
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(8 * 1024);
         parser.body_limit(4 * 1024);
-        stream.expires_after(std::chrono::seconds(60));
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset) break;
+        idle->restart();
+        co_await http::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        // operation_aborted: the idle deadline closed the socket.
+        if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset)
+            break;
         if (ec) {
             // Malformed or oversized request: say so once, then close.
             http_request bad;
             bad.version(11);
             auto res = error_reply(bad, fail(status::bad_request, "bad request: " + ec.message()));
             res.keep_alive(false);
-            co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+            co_await http::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
             break;
         }
         http_request req = parser.release();
@@ -104,11 +110,11 @@ asio::awaitable<void> http_server::connection(tcp::socket socket) {
         const bool upgrade = beast::websocket::is_upgrade(req);
         auto route = routes_.find(req.method(), req.target(), upgrade);
         if (route && route->websocket != nullptr) {
-            stream.expires_never();
+            idle.reset();  // the WebSocket keeps its own liveness checks
             // The socket may stay open for hours, idle: give back what served the HTTP request.
             buffer = beast::flat_buffer{};
             std::string{}.swap(out);
-            co_await (*route->websocket)(std::move(stream), std::move(req), std::move(route->params));
+            co_await (*route->websocket)(beast::tcp_stream(std::move(socket)), std::move(req), std::move(route->params));
             co_return;
         }
         // Not a conditional expression: GCC 12 miscompiles co_await inside one.
@@ -117,12 +123,13 @@ asio::awaitable<void> http_server::connection(tcp::socket socket) {
         else res = error_reply(req, route.error());
         if (upgrade) res.keep_alive(false);  // a refused upgrade: the client expects no more requests here
         serialize_into(out, res);
-        // Through the stream, so the 60 s expiry still bounds a client that does not read.
-        co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+        // A client that does not read is bounded by the idle deadline, as a silent one is.
+        co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
         latency_[route ? route->row : routes_.size()].observe(std::chrono::steady_clock::now() - started);
         if (ec || !res.keep_alive()) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    idle.reset();
+    socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace active_users
