@@ -85,11 +85,12 @@ asio::awaitable<void> http_server::connection(tcp::socket socket) {
     boost::system::error_code ec;
     // Bounds each request and its reply together, as one 60 s deadline restarted per request.
     auto idle = std::make_optional<idle_deadline>(socket, std::chrono::seconds(60));
+    auto replied = std::chrono::steady_clock::now();  // when the last reply was written
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(8 * 1024);
         parser.body_limit(4 * 1024);
-        idle->restart();
+        idle->restart(replied);
         co_await http::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         // operation_aborted: the idle deadline closed the socket.
         if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
@@ -125,7 +126,8 @@ asio::awaitable<void> http_server::connection(tcp::socket socket) {
         serialize_into(out, res);
         // A client that does not read is bounded by the idle deadline, as a silent one is.
         co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-        latency_[route ? route->row : routes_.size()].observe(std::chrono::steady_clock::now() - started);
+        replied = std::chrono::steady_clock::now();
+        latency_[route ? route->row : routes_.size()].observe(replied - started);
         if (ec || !res.keep_alive()) break;
     }
     idle.reset();

@@ -23,8 +23,8 @@ idle_deadline::~idle_deadline() {
     state_->timer.cancel();
 }
 
-void idle_deadline::restart() {
-    state_->deadline = std::chrono::steady_clock::now() + limit_;
+void idle_deadline::restart(std::chrono::steady_clock::time_point now) {
+    state_->deadline = now + limit_;
     if (!state_->waiting) wait(state_);
 }
 

@@ -22,8 +22,8 @@ public:
     idle_deadline(const idle_deadline&) = delete;
     idle_deadline& operator=(const idle_deadline&) = delete;
 
-    /// The limit counts from now.
-    void restart();
+    /// The limit counts from `now` (a caller that has just read the clock passes its reading).
+    void restart(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
 private:
     struct state;

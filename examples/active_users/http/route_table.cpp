@@ -1,4 +1,4 @@
-// route_table: patterns parsed once; a request matched by path first, then by method.
+// route_table: patterns parsed once; a request matched by path first, then by method, without allocating.
 // SPDX-License-Identifier: MIT
 #include "http/route_table.hpp"
 
@@ -53,49 +53,95 @@ route_table& route_table::add_websocket(std::string_view pattern, websocket_hand
     return *this;
 }
 
-bool route_table::matches(const route& r, const std::vector<std::string_view>& path) {
-    if (r.pattern.size() != path.size()) return false;
-    for (std::size_t i = 0; i < path.size(); ++i)
-        if (!r.pattern[i].parameter && r.pattern[i].text != path[i]) return false;
-    return true;
+namespace {
+
+/// The path of a request target after its leading '/', without the query string; nullopt when
+/// the target does not start with '/'.
+std::optional<std::string_view> path_of(std::string_view target) {
+    if (const auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+    if (target.empty() || target[0] != '/') return std::nullopt;
+    return target.substr(1);
 }
 
-result<route_params> route_table::params_of(const route& r, const std::vector<std::string_view>& path) {
+/// The segments of a path one at a time, as path_segments splits them ("a//b" has an empty one),
+/// without storing them: a hostile path of thousands of segments costs no memory.
+class segment_cursor {
+public:
+    explicit segment_cursor(std::string_view path) : rest_(path) {}
+    /// The next segment, or nullopt after the last.
+    std::optional<std::string_view> next() {
+        if (done_) return std::nullopt;
+        const auto slash = rest_.find('/');
+        const std::string_view out = rest_.substr(0, slash);
+        if (slash == std::string_view::npos) done_ = true;
+        else rest_.remove_prefix(slash + 1);
+        return out;
+    }
+    [[nodiscard]] bool done() const noexcept { return done_; }
+
+private:
+    std::string_view rest_;
+    bool done_ = false;
+};
+
+}  // namespace
+
+bool route_table::matches(const route& r, std::string_view path) {
+    segment_cursor at(path);
+    for (const segment& s : r.pattern) {
+        const auto part = at.next();
+        if (!part || (!s.parameter && s.text != *part)) return false;
+    }
+    return at.done();
+}
+
+result<route_params> route_table::params_of(const route& r, std::string_view path) {
     route_params params;
-    for (std::size_t i = 0; i < path.size(); ++i) {
-        if (!r.pattern[i].parameter) continue;
-        if (!valid_name(path[i]))
-            return fail(status::bad_request, r.pattern[i].text + " names are 1-128 of [A-Za-z0-9._~-]");
-        params.emplace_back(path[i]);
+    segment_cursor at(path);
+    for (const segment& s : r.pattern) {
+        const std::string_view part = *at.next();  // r matches path: as many segments as the pattern
+        if (!s.parameter) continue;
+        if (!valid_name(part)) return fail(status::bad_request, s.text + " names are 1-128 of [A-Za-z0-9._~-]");
+        params.emplace_back(part);
     }
     return params;
 }
 
 result<route_table::match> route_table::find(http::verb method, std::string_view target, bool upgrade) const {
-    const auto path = path_segments(target);
-    std::vector<const route*> candidates;
-    if (path) {
-        for (const route& r : routes_)
-            if (matches(r, *path)) candidates.push_back(&r);
-    }
-    if (candidates.empty()) return fail(status::not_found, upgrade ? "no WebSocket here" : "no such resource");
-    // A bad name is reported before a wrong method, as the more useful of the two.
-    if (auto checked = params_of(*candidates.front(), *path); !checked) return checked.error();
-
-    std::string allowed;
-    bool websocket_here = false;
-    for (const route* r : candidates) {
-        const bool is_websocket = static_cast<bool>(r->websocket);
-        websocket_here = websocket_here || is_websocket;
-        if (r->method == method && is_websocket == upgrade) {
-            auto params = params_of(*r, *path);
-            if (!params) return params.error();
-            return match{is_websocket ? nullptr : &r->http, is_websocket ? &r->websocket : nullptr,
-                         std::move(*params), static_cast<std::size_t>(r - routes_.data())};
+    const auto path = path_of(target);
+    if (!path) return fail(status::not_found, upgrade ? "no WebSocket here" : "no such resource");
+    // The first row with this path checks its names first: a bad name is reported before a wrong
+    // method, as the more useful of the two.
+    const route* first = nullptr;
+    for (const route& r : routes_) {
+        if (!matches(r, *path)) continue;
+        if (first == nullptr) {
+            first = &r;
+            if (auto checked = params_of(r, *path); !checked) return checked.error();
         }
-        if (!is_websocket) allowed += (allowed.empty() ? "" : " or ") + std::string(http::to_string(r->method));
+        const bool is_websocket = static_cast<bool>(r.websocket);
+        if (r.method == method && is_websocket == upgrade) {
+            auto params = params_of(r, *path);
+            if (!params) return params.error();
+            return match{is_websocket ? nullptr : &r.http, is_websocket ? &r.websocket : nullptr, std::move(*params),
+                         static_cast<std::size_t>(&r - routes_.data())};
+        }
     }
-    if (upgrade) return fail(status::not_found, "no WebSocket here");
+    return no_match(method, *path, upgrade);
+}
+
+failure route_table::no_match(http::verb method, std::string_view path, bool upgrade) const {
+    std::string allowed;
+    bool any = false;
+    bool websocket_here = false;
+    for (const route& r : routes_) {
+        if (!matches(r, path)) continue;
+        any = true;
+        const bool is_websocket = static_cast<bool>(r.websocket);
+        websocket_here = websocket_here || is_websocket;
+        if (!is_websocket) allowed += (allowed.empty() ? "" : " or ") + std::string(http::to_string(r.method));
+    }
+    if (!any || upgrade) return fail(status::not_found, upgrade ? "no WebSocket here" : "no such resource");
     if (websocket_here && method == http::verb::get) return fail(status::upgrade_required, "open a WebSocket here");
     if (allowed.empty()) allowed = "a WebSocket (GET with Upgrade)";
     return fail(status::method_not_allowed, "use " + allowed);

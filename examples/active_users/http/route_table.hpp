@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <cstddef>
 #include <functional>
@@ -20,7 +21,8 @@ namespace active_users {
 
 /// The values of a route's `:name` segments, in order: for `/users/:user/read/:page`, {user, page}.
 /// Every value has been checked to be a valid name (see valid_name) before a handler sees it.
-using route_params = std::vector<std::string>;
+/// Inline up to two (every route has at most two), so that matching a request allocates nothing.
+using route_params = boost::container::small_vector<std::string, 2>;
 
 using http_handler = std::function<boost::asio::awaitable<http_response>(const http_request&, const route_params&)>;
 /// Takes over the connection for a WebSocket upgrade; the handshake is the handler's to make.
@@ -76,8 +78,11 @@ private:
         websocket_handler websocket;  ///< set for WebSocket routes
     };
     static std::vector<segment> parse_pattern(std::string_view pattern);
-    static bool matches(const route& r, const std::vector<std::string_view>& path);
-    static result<route_params> params_of(const route& r, const std::vector<std::string_view>& path);
+    // `path` is the target's path after its leading '/', without the query: its segments are
+    // walked in place, never split into a container.
+    static bool matches(const route& r, std::string_view path);
+    static result<route_params> params_of(const route& r, std::string_view path);
+    [[nodiscard]] failure no_match(boost::beast::http::verb method, std::string_view path, bool upgrade) const;
 
     std::vector<route> routes_;
 };

@@ -116,3 +116,29 @@ TEST_CASE("a match names its row, so metrics can label it with the pattern as wr
     CHECK(live->row == 3);
     CHECK(t.is_websocket(live->row));
 }
+
+TEST_CASE("hostile paths are refused without a match: extra, empty and thousands of segments", "[routes]") {
+    const route_table t = example();
+    // Segments are walked in place, not split: each case must end exactly where the old split did.
+    CHECK(failure_of(t, verb::get, "/home/counter/") == status::not_found);  // a trailing empty segment
+    CHECK(failure_of(t, verb::get, "/home") == status::not_found);           // one segment short
+    CHECK(failure_of(t, verb::get, "/home/") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/home/counte") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/home/counterx") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/metrics/") == status::not_found);
+    CHECK(failure_of(t, verb::get, "?/metrics") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/?") == status::not_found);
+    CHECK(failure_of(t, verb::get, "/home/counter//") == status::not_found);
+    CHECK(failure_of(t, verb::post, "/users/ann/read/") == status::bad_request);  // an empty page name
+    CHECK(failure_of(t, verb::post, "/users//read/home") == status::bad_request);
+    std::string deep;
+    for (int i = 0; i < 4000; ++i) deep += "/a";
+    CHECK(failure_of(t, verb::get, deep) == status::not_found);
+    CHECK(failure_of(t, verb::get, deep + "/counter") == status::not_found);
+    CHECK(failure_of(t, verb::get, std::string(8000, '/')) == status::not_found);
+    const auto query_slashes = t.find(verb::get, "/home/counter?a/b/c", false);
+    REQUIRE(query_slashes);
+    CHECK(query_slashes->params == route_params{"home"});
+    const auto empty_query = t.find(verb::get, "/metrics?", false);
+    CHECK(empty_query);
+}
