@@ -19,26 +19,34 @@ constexpr std::string_view crlf = "\r\n";
     throw std::invalid_argument("http_response: a line break in header " + std::string(name));
 }
 
-bool has_line_break(std::string_view s) { return s.find_first_of(crlf) != std::string_view::npos; }
+// A plain loop: find_first_of calls memchr once per character.
+bool has_line_break(std::string_view s) {
+    for (const char c : s)
+        if (c == '\r' || c == '\n') return true;
+    return false;
+}
 
 }  // namespace
 
 std::size_t http_response::find(std::string_view name) const {
-    const std::string_view head(head_.data(), head_.size());
-    for (std::size_t at = 0; at < head.size();) {
-        const std::size_t colon = head.find(':', at);
-        if (boost::beast::iequals(head.substr(at, colon - at), name)) return at;
-        at = head.find(crlf, colon) + crlf.size();
+    for (std::size_t line = 0; line < starts_.size(); ++line) {
+        const std::size_t at = starts_[line];
+        // Every line is "Name: value\r\n": a name of this length ends at a colon, and is then compared.
+        if (at + name.size() < head_.size() && head_[at + name.size()] == ':' &&
+            boost::beast::iequals(std::string_view(head_.data() + at, name.size()), name))
+            return line;
     }
-    return head_.size();
+    return starts_.size();
 }
 
 void http_response::erase(std::string_view name) {
-    const std::size_t at = find(name);
-    if (at == head_.size()) return;
-    const std::string_view head(head_.data(), head_.size());
-    const std::size_t end = head.find(crlf, at) + crlf.size();
-    head_.erase(head_.begin() + static_cast<std::ptrdiff_t>(at), head_.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::size_t line = find(name);
+    if (line == starts_.size()) return;
+    const std::size_t begin = starts_[line];
+    const std::size_t end = line + 1 < starts_.size() ? starts_[line + 1] : head_.size();
+    head_.erase(head_.begin() + static_cast<std::ptrdiff_t>(begin), head_.begin() + static_cast<std::ptrdiff_t>(end));
+    starts_.erase(starts_.begin() + static_cast<std::ptrdiff_t>(line));
+    for (std::size_t later = line; later < starts_.size(); ++later) starts_[later] -= static_cast<std::uint32_t>(end - begin);
 }
 
 void http_response::set(http::field name, std::string_view value) { set(http::to_string(name), value); }
@@ -46,6 +54,7 @@ void http_response::set(http::field name, std::string_view value) { set(http::to
 void http_response::set(std::string_view name, std::string_view value) {
     if (has_line_break(name) || has_line_break(value)) refuse_line_break(name);
     erase(name);
+    starts_.push_back(static_cast<std::uint32_t>(head_.size()));
     head_.insert(head_.end(), name.begin(), name.end());
     head_.insert(head_.end(), {':', ' '});
     head_.insert(head_.end(), value.begin(), value.end());
@@ -55,11 +64,11 @@ void http_response::set(std::string_view name, std::string_view value) {
 std::string_view http_response::operator[](http::field name) const { return (*this)[http::to_string(name)]; }
 
 std::string_view http_response::operator[](std::string_view name) const {
-    const std::size_t at = find(name);
-    if (at == head_.size()) return {};
-    const std::string_view head(head_.data(), head_.size());
-    const std::size_t value = at + name.size() + 2;  // past ": "
-    return head.substr(value, head.find(crlf, value) - value);
+    const std::size_t line = find(name);
+    if (line == starts_.size()) return {};
+    const std::size_t value = starts_[line] + name.size() + 2;  // past ": "
+    const std::size_t end = line + 1 < starts_.size() ? starts_[line + 1] : head_.size();
+    return {head_.data() + value, end - crlf.size() - value};
 }
 
 bool http_response::keep_alive() const {

@@ -6,6 +6,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/container/small_vector.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -53,13 +54,16 @@ public:
     void write_to(std::string& out) const;
 
 private:
-    /// Where the line of header `name` starts in head_, or head_.size().
+    /// Which line of head_ is header `name`, or the number of lines.
     [[nodiscard]] std::size_t find(std::string_view name) const;
     void erase(std::string_view name);
 
     boost::beast::http::status code_ = boost::beast::http::status::ok;
     unsigned version_ = 11;
     boost::container::small_vector<char, 256> head_;  ///< "Name: value\r\n" lines; the API's fit inline
+    /// Where each line starts in head_: a lookup compares names at these offsets instead of
+    /// scanning the head for line breaks (the scan was 4% of GET's CPU).
+    boost::container::small_vector<std::uint32_t, 8> starts_;
     std::string body_;
 };
 
