@@ -34,7 +34,10 @@ void idle_deadline::wait(std::shared_ptr<state> s) {
     s->timer.async_wait([s](const boost::system::error_code&) {
         s->waiting = false;
         if (s->socket == nullptr) return;
-        if (std::chrono::steady_clock::now() < s->deadline) return wait(s);  // restarted meanwhile
+        if (std::chrono::steady_clock::now() < s->deadline) {
+            wait(s);  // restarted meanwhile: wait for the new deadline
+            return;
+        }
         boost::system::error_code ignored;
         s->socket->close(ignored);
     });

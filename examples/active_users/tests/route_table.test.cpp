@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
+#include <string>
+#include <vector>
+
 using namespace active_users;
 using boost::beast::http::verb;
 
@@ -141,4 +145,93 @@ TEST_CASE("hostile paths are refused without a match: extra, empty and thousands
     CHECK(query_slashes->params == route_params{"home"});
     const auto empty_query = t.find(verb::get, "/metrics?", false);
     CHECK(empty_query);
+}
+
+namespace {
+
+/// find() as it was before segments were walked in place: the path split into a vector, the
+/// candidate rows collected, then checked. The model the in-place walk must agree with.
+struct reference_row {
+    verb method;
+    std::string pattern;
+    bool websocket;
+};
+
+std::string reference_find(const std::vector<reference_row>& rows, verb method, std::string_view target, bool upgrade) {
+    const auto path = path_segments(target);
+    std::vector<std::size_t> candidates;
+    for (std::size_t i = 0; path && i < rows.size(); ++i) {
+        const auto pattern = *path_segments(rows[i].pattern);
+        bool same = pattern.size() == path->size();
+        for (std::size_t s = 0; same && s < pattern.size(); ++s)
+            same = (!pattern[s].empty() && pattern[s][0] == ':') || pattern[s] == (*path)[s];
+        if (same) candidates.push_back(i);
+    }
+    if (candidates.empty()) return upgrade ? "404 no WebSocket here" : "404 no such resource";
+    const auto params = [&](std::size_t row) {
+        const auto pattern = *path_segments(rows[row].pattern);
+        std::string out;
+        for (std::size_t s = 0; s < pattern.size(); ++s) {
+            if (pattern[s].empty() || pattern[s][0] != ':') continue;
+            if (!valid_name((*path)[s])) return "400 " + std::string(pattern[s].substr(1)) + " names";
+            out += "=" + std::string((*path)[s]);
+        }
+        return out;
+    };
+    if (const auto first = params(candidates.front()); first.starts_with("400")) return first;
+    std::string allowed;
+    bool websocket_here = false;
+    for (const std::size_t row : candidates) {
+        websocket_here = websocket_here || rows[row].websocket;
+        if (rows[row].method == method && rows[row].websocket == upgrade)
+            return "row " + std::to_string(row) + params(row);
+        if (!rows[row].websocket) allowed += (allowed.empty() ? "" : " or ") + std::string(to_string(rows[row].method));
+    }
+    if (upgrade) return "404 no WebSocket here";
+    if (websocket_here && method == verb::get) return "426 open a WebSocket here";
+    return "405 use " + (allowed.empty() ? std::string("a WebSocket (GET with Upgrade)") : allowed);
+}
+
+std::string summary(const result<route_table::match>& r) {
+    if (!r) {
+        const std::string& m = r.error().message;
+        switch (r.error().code) {
+            case status::not_found: return "404 " + m;
+            case status::bad_request: return "400 " + m.substr(0, m.find(" names")) + " names";
+            case status::upgrade_required: return "426 " + m;
+            case status::method_not_allowed: return "405 " + m;
+            default: return "other " + m;
+        }
+    }
+    std::string out = "row " + std::to_string(r->row);
+    for (const std::string& p : r->params) out += "=" + p;
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("find agrees with splitting the path first, for 50,000 generated targets", "[routes]") {
+    const std::vector<reference_row> rows{{verb::get, "/metrics", false},          {verb::get, "/:page/counter", false},
+                                          {verb::put, "/:page/counter", false},     {verb::get, "/:page/live", true},
+                                          {verb::post, "/users/:user/read/:page", false}, {verb::get, "/users/:user/live", true},
+                                          {verb::get, "/", false},                  {verb::delete_, "/users/:user/x/:page", false}};
+    route_table t;
+    for (const auto& r : rows) {
+        if (r.websocket) t.add_websocket(r.pattern, socket());
+        else t.add(r.method, r.pattern, answer());
+    }
+    // Pieces that land on every branch: literals, names good and bad, empty segments, queries.
+    const std::vector<std::string> pieces{"/", "/", "/", "metrics", "counter", "live", "users", "read", "x", "ann",
+                                          "a%20b", ".", "..", "?", "?q=/a/", "", std::string(129, 'n'), "~"};
+    const std::vector<verb> methods{verb::get, verb::put, verb::post, verb::delete_, verb::patch};
+    std::mt19937 gen(16);
+    for (int i = 0; i < 50'000; ++i) {
+        std::string target;
+        const int n = static_cast<int>(gen() % 9);
+        for (int k = 0; k < n; ++k) target += pieces[gen() % pieces.size()];
+        const verb method = methods[gen() % methods.size()];
+        const bool upgrade = gen() % 4 == 0;
+        INFO(target << " " << to_string(method) << (upgrade ? " upgrade" : ""));
+        REQUIRE(summary(t.find(method, target, upgrade)) == reference_find(rows, method, target, upgrade));
+    }
 }
