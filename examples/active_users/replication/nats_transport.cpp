@@ -17,8 +17,11 @@ namespace {
 /// consumer: a dropped message is a gap that a repair fills.
 constexpr int pending_messages = 65'536;
 constexpr int pending_bytes = 256 << 20;
-/// Threads that run the message callbacks of every subscription.
-constexpr int delivery_threads = 4;
+/// Threads that run the message callbacks of every subscription: one, so that messages are
+/// handled in the order they arrived across subscriptions (a sender's frames of one interval go
+/// to many shard subjects, and the replay window admits only so much reordering). More threads
+/// would buy nothing: every callback takes the replicator's mutex.
+constexpr int delivery_threads = 1;
 
 result<void> nats_check(natsStatus s, const char* what) {
     if (s == NATS_OK) return {};
@@ -101,7 +104,7 @@ result<void> nats_transport::start(transport_receiver& to) {
     // Its own broadcasts are no news to a replica.
     if (s == NATS_OK) s = natsOptions_SetNoEcho(nopts.get(), true);
     // One subscription per followed shard: libnats's default of a thread per subscription would
-    // be a thousand threads. A small shared pool keeps each subscription's messages in order.
+    // be a thousand threads. One shared delivery thread (delivery_threads) serves them all.
     if (s == NATS_OK) s = nats_SetMessageDeliveryPoolSize(delivery_threads);
     if (s == NATS_OK) s = natsOptions_UseGlobalMessageDelivery(nopts.get(), true);
     if (s == NATS_OK) s = natsOptions_SetErrorHandler(nopts.get(), on_error, this);

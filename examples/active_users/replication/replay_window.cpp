@@ -30,19 +30,19 @@ result<void> replay_window::admit(peer_id sender, std::uint64_t run, std::uint64
     run_state& r = it->second;
     if (counter > r.highest) {
         const std::uint64_t shift = counter - r.highest;
-        r.seen = shift >= 64 ? 0 : r.seen << shift;
-        r.seen |= 1;
+        if (shift >= window) r.seen.reset();
+        else r.seen <<= shift;
+        r.seen.set(0);
         r.highest = counter;
     } else {
         const std::uint64_t back = r.highest - counter;
         if (back >= window)
             return fail(status::replayed, "frame " + std::to_string(counter) + " of replica " + std::to_string(sender) +
                                               " is older than the window (highest " + std::to_string(r.highest) + ")");
-        const std::uint64_t bit = std::uint64_t{1} << back;
-        if ((r.seen & bit) != 0)
+        if (r.seen.test(back))
             return fail(status::replayed, "frame " + std::to_string(counter) + " of replica " + std::to_string(sender) +
                                               " was seen before");
-        r.seen |= bit;
+        r.seen.set(back);
     }
     r.last_ms = std::max(r.last_ms, now_ms);
     return {};

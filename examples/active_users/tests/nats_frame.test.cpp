@@ -1,6 +1,7 @@
 // NATS frames: signed under the secret's key and their subject, admitted once, fresh, never from oneself.
 // SPDX-License-Identifier: MIT
 #include "replication/nats_frame.hpp"
+#include "replication/replay_window.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -86,4 +87,26 @@ TEST_CASE("a NATS frame too short or too large is refused before its MAC is comp
           std::string::npos);
     const std::vector<std::byte> huge(max_nats_frame + 1);
     CHECK(receiver.open(subject, huge, now).error().message.find("too large") != std::string::npos);
+}
+
+TEST_CASE("the replay window admits a whole interval's frames in any order once, and refuses them again", "[nats_frame][replay]") {
+    // A sender's frames of one interval go to many subjects (a shard each), and NATS keeps order
+    // per subject only: the frames of 1,024 subjects arriving last-first are all genuine.
+    STATIC_REQUIRE(replay_window::window >= 1024);  // a frame per shard in one interval, at the default --nats-shards
+    replay_window seen;
+    const std::uint64_t now = 1'000'000;
+    for (std::uint64_t counter = replay_window::window; counter >= 1; --counter) REQUIRE(seen.admit(7, 1, counter, now, now));
+    for (std::uint64_t counter = 1; counter <= replay_window::window; ++counter)
+        CHECK(seen.admit(7, 1, counter, now, now).error().code == status::replayed);
+    // One more moves the window on: the first counter is now older than it, never admitted again.
+    REQUIRE(seen.admit(7, 1, replay_window::window + 1, now, now));
+    CHECK(seen.admit(7, 1, 1, now, now).error().code == status::replayed);
+    // A jump past the whole window forgets what was seen below it, and tracks what follows.
+    REQUIRE(seen.admit(7, 1, 10 * replay_window::window, now, now));
+    REQUIRE(seen.admit(7, 1, 9 * replay_window::window + 1, now, now));
+    CHECK(seen.admit(7, 1, 9 * replay_window::window + 1, now, now).error().code == status::replayed);
+    CHECK(seen.admit(7, 1, 9 * replay_window::window, now, now).error().code == status::replayed);
+    // Other senders and runs have windows of their own.
+    CHECK(seen.admit(8, 1, 1, now, now));
+    CHECK(seen.admit(7, 2, 1, now, now));
 }
