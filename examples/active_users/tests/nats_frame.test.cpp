@@ -94,19 +94,19 @@ TEST_CASE("the replay window admits a whole interval's frames in any order once,
     // per subject only: the frames of 1,024 subjects arriving last-first are all genuine.
     STATIC_REQUIRE(replay_window::window >= 1024);  // a frame per shard in one interval, at the default --nats-shards
     replay_window seen;
-    const std::uint64_t now = 1'000'000;
-    for (std::uint64_t counter = replay_window::window; counter >= 1; --counter) REQUIRE(seen.admit(7, 1, counter, now, now));
+    const std::uint64_t at = 1'000'000;
+    for (std::uint64_t counter = replay_window::window; counter >= 1; --counter) REQUIRE(seen.admit(7, 1, counter, at, at));
     for (std::uint64_t counter = 1; counter <= replay_window::window; ++counter)
-        CHECK(seen.admit(7, 1, counter, now, now).error().code == status::replayed);
+        CHECK(seen.admit(7, 1, counter, at, at).error().code == status::replayed);
     // One more moves the window on: the first counter is now older than it, never admitted again.
-    REQUIRE(seen.admit(7, 1, replay_window::window + 1, now, now));
-    CHECK(seen.admit(7, 1, 1, now, now).error().code == status::replayed);
+    REQUIRE(seen.admit(7, 1, replay_window::window + 1, at, at));
+    CHECK(seen.admit(7, 1, 1, at, at).error().code == status::replayed);
     // A jump past the whole window forgets what was seen below it, and tracks what follows.
-    REQUIRE(seen.admit(7, 1, 10 * replay_window::window, now, now));
-    REQUIRE(seen.admit(7, 1, 9 * replay_window::window + 1, now, now));
-    CHECK(seen.admit(7, 1, 9 * replay_window::window + 1, now, now).error().code == status::replayed);
-    CHECK(seen.admit(7, 1, 9 * replay_window::window, now, now).error().code == status::replayed);
+    REQUIRE(seen.admit(7, 1, 10 * replay_window::window, at, at));
+    REQUIRE(seen.admit(7, 1, 9 * replay_window::window + 1, at, at));
+    CHECK(seen.admit(7, 1, 9 * replay_window::window + 1, at, at).error().code == status::replayed);
+    CHECK(seen.admit(7, 1, 9 * replay_window::window, at, at).error().code == status::replayed);
     // Other senders and runs have windows of their own.
-    CHECK(seen.admit(8, 1, 1, now, now));
-    CHECK(seen.admit(7, 2, 1, now, now));
+    CHECK(seen.admit(8, 1, 1, at, at));
+    CHECK(seen.admit(7, 2, 1, at, at));
 }
