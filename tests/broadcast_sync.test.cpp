@@ -175,6 +175,40 @@ TEST_CASE("a lost last interval is caught by the next digest", "[broadcast_sync]
     CHECK(b.progress_of(1)->have == 1);
 }
 
+TEST_CASE("a sender that dropped its state and resumes its run continues its numbering, so receivers still see gaps",
+          "[broadcast_sync][resume]") {
+    replica a(1, 11);
+    replica b(2, 22);
+    a.update(add(1, 2));
+    a.update(add(1, 1));
+    b.receive(a.publish());
+    CHECK(b.progress_of(1) == replica::progress{11, 2, 2});
+
+    replica again(1, 11);  // the same run, its state dropped and started empty
+    again.resume_after(a.seq());
+    CHECK(again.seq() == 2);
+    again.update(add(1, 4));
+    CHECK(again.seq() == 3);
+    const message lost = again.publish();
+    CHECK(lost.from == 2);
+    CHECK(lost.to == 3);
+    const message digest = again.publish();  // the lost interval shows as a gap, as in any run
+    CHECK(b.receive(digest).empty());
+    CHECK(b.progress_of(1) == replica::progress{11, 2, 3});
+    const auto requests = b.repair_requests(0);
+    REQUIRE(requests.size() == 1);
+    const auto answer = again.answer(requests[0]);
+    REQUIRE(answer);
+    CHECK(answer->kind == kind::repair);  // the log holds everything after 2
+    b.receive(*answer);
+    CHECK(b.progress_of(1)->have == 3);
+
+    // A request from before the resumed point gets the full state; a second resume does nothing.
+    CHECK(again.answer(request{.requester = 3, .sender = 1, .epoch = 11, .have = 0})->kind == kind::full_state);
+    again.resume_after(100);
+    CHECK(again.seq() == 3);
+}
+
 TEST_CASE("a sender whose log was trimmed answers with its full state", "[broadcast_sync][full_state]") {
     replica a(1, 11, counter{}, /*max_log*/ 2);
     replica b(2, 22);

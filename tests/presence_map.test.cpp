@@ -147,6 +147,47 @@ TEST_CASE("a gauge set to 0 leaves no entry and no tombstone, only its dot insid
     CHECK(runs_of(leave) == std::vector<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>>{{1, 101, 101}});
 }
 
+TEST_CASE("a replica that drops its state and starts a fresh one resumes after its old counters, so peers keep its writes",
+          "[presence_map][resume]") {
+    pm old_state;
+    pm peer;
+    peer.merge(old_state.increment("home", 1));
+    peer.merge(old_state.decrement("home", 1));
+    const std::uint64_t last = old_state.latest_counter(1);
+    CHECK(last == 1);  // a gauge set to 0 takes no new dot
+    CHECK(old_state.latest_counter(7) == 0);
+
+    // Without resume_after a fresh state reuses dot (1, 1), which the peer has seen: it drops the write.
+    pm careless;
+    peer.merge(careless.increment("home", 1));
+    CHECK(careless.value("home") == 1);
+    CHECK(peer.value("home") == 0);
+
+    pm fresh;
+    const pm skipped = fresh.resume_after(1, last);
+    CHECK(runs_of(skipped) == std::vector<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>>{{1, 1, 1}});
+    CHECK(skipped.size() == 0);
+    CHECK(fresh.resume_after(1, last).empty());  // already seen: no delta
+    CHECK(fresh.resume_after(1, 0).empty());
+    const pm join = fresh.increment("home", 1);
+    CHECK(join.entries().front().counter == last + 1);
+    peer.merge(skipped);
+    peer.merge(join);
+    CHECK(peer.value("home") == 1);
+    CHECK(fresh.value("home") == 1);
+
+    // The skipped range supersedes an entry of the replica it covers, wherever it is merged.
+    pm with_entry;
+    with_entry.merge(pm{}.increment("away", 1));  // counter 1 of replica 1
+    with_entry.merge(skipped);
+    CHECK(with_entry.value("away") == 0);
+
+    // A retired replica cannot resume.
+    pm retired;
+    retired.retire(1, 10);
+    CHECK_THROWS_AS(retired.resume_after(1, 5), retired_error);
+}
+
 TEST_CASE("an increment past the maximum or a decrement below 0 is refused and changes nothing",
           "[presence_map][errors]") {
     pm_u8 m;

@@ -103,28 +103,41 @@ result<void> server::start() {
     disk_.start();
     if (auto bound = http_.listen(opts_.http); !bound) return bound;
     if (auto started = net_->start(traffic_); !started) return started;
+    const auto run_every = [this](std::chrono::milliseconds period, void (server::*task)(), const char* what) {
+        spawn_logged(io_, every(period, task, what), what);
+    };
     // Folding often keeps the local count fresh; pushes are coalesced to one per key per 100 ms.
-    spawn_logged(io_, every(std::chrono::milliseconds(20), &server::fold), "fold timer");
-    spawn_logged(io_, every(std::chrono::milliseconds(100), &server::push), "push timer");
-    spawn_logged(io_, every(std::chrono::milliseconds(250), &server::expire), "expiry timer");
-    spawn_logged(io_, every(std::chrono::milliseconds(500), &server::retire), "retirement timer");
-    spawn_logged(io_, every(opts_.interval, &server::replicate), "replication timer");
-    spawn_logged(io_, every(std::chrono::milliseconds(1000), &server::publish_cluster), "dashboard timer");
+    run_every(std::chrono::milliseconds(20), &server::fold, "fold timer");
+    run_every(std::chrono::milliseconds(100), &server::push, "push timer");
+    run_every(std::chrono::milliseconds(250), &server::expire, "expiry timer");
+    run_every(std::chrono::milliseconds(500), &server::retire, "retirement timer");
+    run_every(opts_.interval, &server::replicate, "replication timer");
+    run_every(std::chrono::milliseconds(1000), &server::publish_cluster, "dashboard timer");
     // One sweep for every WebSocket instead of a timer each: pings the quiet, drops the silent.
     const auto sweep_period = std::clamp<std::chrono::milliseconds>(opts_.expiry / 8, std::chrono::milliseconds(50),
                                                                     std::chrono::milliseconds(1000));
-    spawn_logged(io_, every(sweep_period, &server::sweep_sockets), "WebSocket sweep timer");
+    run_every(sweep_period, &server::sweep_sockets, "WebSocket sweep timer");
     return {};
 }
 
-asio::awaitable<void> server::every(std::chrono::milliseconds period, void (server::*task)()) {
+asio::awaitable<void> server::every(std::chrono::milliseconds period, void (server::*task)(), const char* what) {
     asio::steady_timer timer(io_);
     auto next = std::chrono::steady_clock::now();
+    std::uint64_t failures = 0;
     for (;;) {
         next += period;
         timer.expires_at(next);
         co_await timer.async_wait(asio::use_awaitable);
-        (this->*task)();
+        try {
+            (this->*task)();
+        } catch (const std::exception& e) {
+            // No input makes a task throw, so this is a bug; but a timer that stopped would
+            // freeze what it keeps fresh (the fold timer: every local count) for the life of
+            // the process. Said loudly, a few times, and the next run goes on.
+            if (++failures <= 10)
+                std::fprintf(stderr, "replica %u: %s failed (%llu time(s), going on): %s\n", opts_.id, what,
+                             static_cast<unsigned long long>(failures), e.what());
+        }
     }
 }
 

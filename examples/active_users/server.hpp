@@ -65,7 +65,7 @@ public:
     [[nodiscard]] cluster_view cluster(std::size_t top) const;
 
 private:
-    boost::asio::awaitable<void> every(std::chrono::milliseconds period, void (server::*task)());
+    boost::asio::awaitable<void> every(std::chrono::milliseconds period, void (server::*task)(), const char* what);
     void fold();
     void push();
     void sweep_sockets();

@@ -92,6 +92,16 @@ public:
     [[nodiscard]] std::size_t log_size() const noexcept { return log_.size(); }
     [[nodiscard]] const statistics& stats() const noexcept { return stats_; }
 
+    /// Continues a run of this sender (same epoch) whose state was dropped and is started again
+    /// empty: its changes up to `seq` are taken as published, so the next is seq + 1 and a
+    /// receiver that tracks the run sees no gap, while a request for anything before gets the
+    /// full state. Only before the first own change (else nothing happens): a number once
+    /// published must never name another change.
+    void resume_after(std::uint64_t seq) {
+        if (seq_ != 0) return;
+        seq_ = published_ = log_floor_ = seq;
+    }
+
     /// Applies a local change: `mutate(State&)` runs a mutator on the state and returns its
     /// delta, which is logged for the next publish. Returns the delta.
     template <class Mutate>

@@ -116,6 +116,27 @@ public:
         });
     }
 
+    /// Takes `replica`'s events 1 to `counter` as seen, so that its next write here gets a later
+    /// counter; returns the delta (that range of the context alone), or an empty map when they
+    /// were all seen already. For a replica that dropped its state of some keys while it held
+    /// no gauge in them and later starts a fresh one: a fresh state would count its dots from 1
+    /// again, and peers whose context already holds those dots would drop its new writes as
+    /// old. Any of `replica`'s entries with a counter up to `counter` is superseded wherever the
+    /// delta goes, so only the replica itself may call it, and only with no live gauge among
+    /// them. Throws retired_error for a retired replica; nothing changes then.
+    presence_map resume_after(const Replica& replica, std::uint64_t counter) {
+        refuse_retired(replica);
+        if (counter == 0 || context_.max_of(replica) >= counter) return {};
+        presence_map delta;
+        delta.context_.insert_range({replica, 1, counter});
+        merge(delta);
+        return delta;
+    }
+
+    /// The highest counter of `replica`'s events this state has seen, 0 for none: what a replica
+    /// dropping its state passes to resume_after when it starts a fresh one.
+    [[nodiscard]] std::uint64_t latest_counter(const Replica& replica) const { return context_.max_of(replica); }
+
     /// Retires `replica` as of time `at` (any clock the callers share; seconds since the epoch
     /// will do): its gauges are dropped everywhere, its late deltas are dropped on arrival, and
     /// its history leaves the context. A time below the horizon counts as the horizon, so the

@@ -18,7 +18,14 @@ presence_shards::presence_shards(std::mutex& guard, const std::uint64_t& incarna
 presence_shards::slot& presence_shards::create(std::uint32_t shard) {
     slot& s = slots_[shard];
     s.state = std::make_shared<presence_channel>(guard_, incarnation_, hooks_.on_news, hooks_.on_incoming, mode_);
+    std::optional<resume_point> resume;
+    if (const auto it = dropped_.find(shard); it != dropped_.end()) {
+        if (dropped_incarnation_ == incarnation_) resume = it->second;
+        dropped_.erase(it);
+    }
+    if (resume) s.state->resume_after(resume->seq);  // before any change of this run
     if (previous_) s.state->update([&](presence_state& p) { return p.retire(*previous_, presence_clock_now()); });
+    if (resume) s.state->update([&](presence_state& p) { return p.resume_after(incarnation_, resume->counter); });
     return s;
 }
 
@@ -46,7 +53,11 @@ void presence_shards::read(std::uint32_t shard, time_point now) {
 void presence_shards::pin(std::uint32_t shard, int delta) {
     if (!sharded()) return;
     at(shard);
-    slots_[shard].pins += delta;
+    slot& s = slots_[shard];
+    s.pins += delta;
+    // The last local viewer's leave still has to reach the followers, and be repaired if it is
+    // lost: the shard stays for a lapse as if just read.
+    if (s.pins == 0) s.last_read = std::chrono::steady_clock::now();
 }
 
 std::vector<std::uint32_t> presence_shards::followed(time_point now) {
@@ -61,6 +72,12 @@ std::vector<std::uint32_t> presence_shards::followed(time_point now) {
             continue;
         }
         const std::uint32_t gone = it->first;
+        if (dropped_incarnation_ != incarnation_) {
+            dropped_.clear();  // an older incarnation's: its writes are retired everywhere
+            dropped_incarnation_ = incarnation_;
+        }
+        const resume_point where{.seq = s.state->sequence(), .counter = s.state->state().latest_counter(incarnation_)};
+        if (where.seq > 0 || where.counter > 0) dropped_[gone] = where;
         it = slots_.erase(it);
         if (hooks_.on_drop) hooks_.on_drop(gone);
     }

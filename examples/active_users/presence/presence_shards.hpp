@@ -112,6 +112,16 @@ private:
     hooks hooks_;
     std::map<std::uint32_t, slot> slots_;
     std::optional<std::uint64_t> previous_;  ///< the incarnation of the run before this one, to retire
+    /// Where the current incarnation's writes to a shard stood when the shard was dropped. A
+    /// shard created again resumes there: a fresh state would number this replica's changes and
+    /// dots from 1 again, and followers that saw the old ones would drop its new writes as old
+    /// (presence_map::resume_after, broadcast_sync::resume_after).
+    struct resume_point {
+        std::uint64_t seq = 0;      ///< the shard's last change in this run
+        std::uint64_t counter = 0;  ///< the incarnation's highest dot in the shard
+    };
+    std::map<std::uint32_t, resume_point> dropped_;  ///< at most one per shard
+    std::uint64_t dropped_incarnation_ = 0;           ///< whose writes dropped_ describes
 };
 
 }  // namespace active_users

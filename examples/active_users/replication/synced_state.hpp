@@ -220,6 +220,16 @@ public:
     std::uint64_t epoch() const noexcept {
         return std::visit([](const auto& s) { return s.epoch(); }, sync_);
     }
+    /// Broadcast mode: the sequence number of the last own change in this run (0 on the mesh).
+    std::uint64_t sequence() const noexcept {
+        const auto* s = std::get_if<broadcast_type>(&sync_);
+        return s == nullptr ? 0 : s->seq();
+    }
+    /// Broadcast mode, before any own change: numbers this run's changes on after `seq`
+    /// (broadcast_sync::resume_after), for a state dropped and started again.
+    void resume_after(std::uint64_t seq) {
+        if (auto* s = std::get_if<broadcast_type>(&sync_)) s->resume_after(seq);
+    }
     /// A local change (see anti_entropy::update); returns its delta.
     template <class Mutate>
     State update(Mutate&& mutate) {

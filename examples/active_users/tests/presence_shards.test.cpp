@@ -218,3 +218,34 @@ TEST_CASE("shard messages for a shard out of range or not followed change nothin
     CHECK_FALSE(other.replication.state_for(1, {1, shard_total}));
     CHECK_FALSE(other.replication.state_for(1, {1, shard}));  // not held here: nothing to give
 }
+
+TEST_CASE("a shard dropped and held again resumes its writer's counters: followers keep its new writes", "[presence_shards][interest]") {
+    sharded_bus b;
+    sharded_replica holder(b, 1), writer(b, 2, std::chrono::milliseconds(200));
+    const std::string far = page_outside(0);
+    holder.counts.fold_sessions({{far, 3}});
+    writer.counts.fold_sessions({{far, 1}});
+    sharded_rounds(b, {&holder, &writer}, 2);
+    writer.counts.fold_sessions({{far, -1}});
+    sharded_rounds(b, {&holder, &writer}, 1);  // the last leave keeps the shard a lapse: it is published first
+    REQUIRE(holder.counts.view(far).count == 3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    sharded_rounds(b, {&holder, &writer}, 1);
+    REQUIRE(writer.counts.statistics().shards_held == 0);  // lapsed: the writer's state of it is gone
+
+    // Back again: the writer's new dots must be new to the holder, whose context has the old
+    // ones, and its new changes must continue its old numbering, so that the holder sees a gap
+    // when the first publication is lost (a digest shows it, every 10 intervals) and repairs it.
+    writer.counts.fold_sessions({{far, 2}});
+    writer.replication.tick();
+    const auto lost = std::erase_if(b.queue, [](const sharded_bus::frame& f) { return f.from == 2 && f.to == 1 && f.where; });
+    REQUIRE(lost == 1);
+    sharded_rounds(b, {&holder, &writer}, 12);
+    CHECK(holder.replication.statistics().repairs_requested >= 1);
+    CHECK(holder.counts.view(far).count == 5);
+    CHECK(writer.counts.view(far).count == 5);
+    writer.counts.fold_sessions({{far, -1}});  // with its dots reused, its own gauge went to 0 and this threw
+    sharded_rounds(b, {&holder, &writer}, 2);
+    CHECK(holder.counts.view(far).count == 4);
+    CHECK(writer.counts.view(far).count == 4);
+}
