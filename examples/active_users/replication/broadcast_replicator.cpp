@@ -98,9 +98,10 @@ void broadcast_replicator::tick_shards(const channel& c, std::chrono::steady_clo
         if (owner->wrote()) {
             std::vector<std::byte> m = owner->publish();
             // Staggered, so that idle shards' digests do not all go out in the same interval;
-            // and sparser once a shard has been quiet for long (see quiet_shard).
+            // a few soon after the shard's last change, then rarely (see fresh_digests).
             if (m != t.last) t.changed_at = ticks_;
-            const std::uint64_t every = ticks_ - t.changed_at < quiet_shard ? digest_every : quiet_digest_every;
+            const bool fresh = ticks_ - t.changed_at <= fresh_digests * digest_every;
+            const std::uint64_t every = fresh ? digest_every : quiet_digest_every;
             if (m != t.last || (ticks_ + n) % every == 0) {
                 net_.publish_shard(where, tagged(kind::publication, m));
                 t.last = std::move(m);

@@ -53,6 +53,7 @@ struct sharded_bus {
         }
         void serve(shard_ref where) override { serving.insert(where); }
         void publish_shard(shard_ref where, std::vector<std::byte> bytes) override {
+            ++shard_publications;
             for (const auto& e : on.endpoints)
                 if (e->self != self && e->followed.contains(where)) on.queue.push_back({self, e->self, where.channel, where, bytes});
         }
@@ -73,6 +74,7 @@ struct sharded_bus {
         transport_receiver* receiver = nullptr;
         std::set<shard_ref> followed, serving;
         int state_requests = 0;
+        int shard_publications = 0;
     };
     endpoint& add(peer_id id) { return *endpoints.emplace_back(std::make_unique<endpoint>(*this, id)); }
     void deliver() {
@@ -248,4 +250,25 @@ TEST_CASE("a shard dropped and held again resumes its writer's counters: followe
     sharded_rounds(b, {&holder, &writer}, 2);
     CHECK(holder.counts.view(far).count == 4);
     CHECK(writer.counts.view(far).count == 4);
+}
+
+TEST_CASE("a written shard's digests go out a few times after its last change, then rarely", "[presence_shards][digest]") {
+    sharded_bus b;
+    sharded_replica writer(b, 1), follower(b, 2);
+    const std::string far = page_outside(0);
+    writer.counts.fold_sessions({{far, 1}});
+    (void)follower.counts.followed_view(far);
+    sharded_rounds(b, {&writer, &follower}, 2);
+    const int before = writer.net.shard_publications;
+    const std::uint64_t fresh = broadcast_replicator::fresh_digests * broadcast_replicator::digest_every;
+    sharded_rounds(b, {&writer, &follower}, static_cast<int>(fresh));
+    const int soon = writer.net.shard_publications - before;
+    CHECK(soon >= static_cast<int>(broadcast_replicator::fresh_digests) - 1);
+    CHECK(soon <= static_cast<int>(broadcast_replicator::fresh_digests));
+    sharded_rounds(b, {&writer, &follower}, static_cast<int>(broadcast_replicator::quiet_digest_every));
+    const int later = writer.net.shard_publications - before - soon;
+    CHECK(later >= 1);
+    CHECK(later <= 2);
+    // Fewer digests change nothing the follower counts.
+    CHECK(follower.counts.followed_view(far)->count == 1);
 }
