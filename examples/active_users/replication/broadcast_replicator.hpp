@@ -20,8 +20,8 @@ namespace active_users {
 /// repair request is answered to its sender. A replica sends the same number of messages each
 /// interval however many replicas there are, and fewer when idle: an idle channel's digest
 /// repeats itself, so it goes out only every `digest_every` intervals (a receiver notices a lost
-/// last interval that much later), except the heartbeat channel's, which goes out every interval
-/// as the liveness signal by which silent replicas are retired.
+/// last interval that much later), except the heartbeat channel's, which goes out every
+/// `heartbeat_every` intervals as the liveness signal by which silent replicas are retired.
 ///
 /// A sharded channel (channel::shards) runs the same per followed shard, on the shard's own
 /// subjects: a shard that starts being followed is subscribed and its whole state asked of one
@@ -58,6 +58,7 @@ public:
     /// The first byte of every payload.
     enum class kind : std::uint8_t { publication = 0, request = 1, answer = 2, state = 3 };
     static constexpr std::uint64_t digest_every = 10;
+    static constexpr int heartbeat_every = repeat_filter::mesh_heartbeat_every;
     static constexpr std::uint64_t state_retry = 5;
     static constexpr std::uint64_t state_attempts = 2;
     /// A shard's digest only shows a follower that it missed the shard's last interval (a lost
@@ -89,7 +90,11 @@ private:
     std::chrono::milliseconds forget_after_;
     mutable std::mutex mutex_;  ///< guards heard_ and ticks_; taken before any owner's
     std::map<peer_id, std::chrono::steady_clock::time_point> heard_;
-    repeat_filter published_{1};  ///< the last publication of each channel; presence, the liveness signal, every interval
+    /// The last publication of each channel. The heartbeat channel's repeats itself every
+    /// `heartbeat_every` intervals, as on the mesh: it is the liveness signal, and every replica
+    /// hears every other's, so what a replica receives when idle grows with the cluster (N - 1
+    /// heartbeats); sent every interval it was 10 of every 11 messages an idle replica received.
+    repeat_filter published_{heartbeat_every};
     std::uint64_t ticks_ = 0;
     std::atomic<std::uint64_t> delivered_{0};
     std::atomic<std::uint64_t> rejected_{0};
