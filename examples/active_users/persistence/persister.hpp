@@ -58,6 +58,8 @@ public:
 
     /// Runs `done` (on the writer's thread) once everything written before this call is durable.
     void when_durable(std::function<void()> done);
+    /// Whether writes go to disk at all (a data directory was given).
+    [[nodiscard]] bool durable() const noexcept { return !dir_.empty(); }
 
     struct stats {
         std::uint64_t snapshots_written = 0;  ///< rotations: passes that rewrote the snapshots

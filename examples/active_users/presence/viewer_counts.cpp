@@ -165,9 +165,15 @@ void viewer_counts::retire_self() {
 }
 
 std::vector<std::string> viewer_counts::take_changed() {
-    std::lock_guard lock(mutex_);
+    std::unordered_set<std::string> changed;
+    {
+        std::lock_guard lock(mutex_);
+        changed.swap(changed_);
+    }
     std::vector<std::string> out;
-    out.swap(changed_);
+    out.reserve(changed.size());
+    while (!changed.empty()) out.push_back(std::move(changed.extract(changed.begin()).value()));
+    std::sort(out.begin(), out.end());
     return out;
 }
 
@@ -263,10 +269,11 @@ void viewer_counts::touch(const std::string& page) {
     // A page of a shard not held (a late message for one just dropped) has no count here.
     if (shards_.sharded() && shards_.find(shards_.of(page)) == nullptr) return;
     const std::int64_t n = count_of(page);
-    const auto [it, added] = views_.try_emplace(page, count_view{n, clock::now()});
+    const auto now = clock::now();
+    const auto [it, added] = views_.try_emplace(page, count_view{n, now});
     if (!added && it->second.count == n) return;
-    it->second = {n, clock::now()};
-    changed_.push_back(page);
+    it->second = {n, now};
+    changed_.insert(page);
 }
 
 void viewer_counts::forget_others() {

@@ -101,7 +101,8 @@ public:
     /// presence. The replica does not rejoin after this.
     void retire_self();
 
-    /// The change feed: pages whose count changed since the last call.
+    /// The change feed: pages whose count changed since the last call, each once, in name order
+    /// (a page written a thousand times between two pushes is pushed once).
     std::vector<std::string> take_changed();
     /// Pages whose shard was dropped since the last call (interest lapsed): their counts are no
     /// longer known here, so the page board forgets them.
@@ -158,7 +159,7 @@ private:
     /// Every page's count as answered; mutable: a read of a page never seen records when it was
     /// first seen.
     mutable std::unordered_map<std::string, count_view> views_;
-    std::vector<std::string> changed_;
+    std::unordered_set<std::string> changed_;
     std::vector<std::string> forgotten_;
     std::vector<membership_event> events_;
     std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_heard_;
