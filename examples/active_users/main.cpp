@@ -30,12 +30,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "converge-active-users: %s\n%s", parsed.error().message.c_str(), usage);
         return 2;
     }
-    const options& o = *parsed;
+    options o = *parsed;
     if (o.help) {
         std::fputs(usage, stdout);
         return 0;
     }
-    const unsigned threads = o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
+    // The server schedules connections by how many threads run the context (one: no strands).
+    if (o.threads == 0) o.threads = std::max(1U, std::thread::hardware_concurrency());
+    const unsigned threads = o.threads;
     service_context io(static_cast<int>(threads));
     server s(io, o);
     if (const auto started = s.start(); !started) {

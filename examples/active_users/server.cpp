@@ -94,7 +94,7 @@ server::server(asio::io_context& io, options o)
       writes_(opts_.api_token),
       routes_(make_routes(viewer_parts_, notification_parts_, cluster_parts_, writes_,
                           [this] { return render_metrics(statistics()); })),
-      http_(io_, routes_) {}
+      http_(io_, routes_, opts_.threads == 1 ? connection_threads::one : connection_threads::several) {}
 
 server::~server() { net_.reset(); }
 

@@ -27,8 +27,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-http_server::http_server(asio::io_context& io, const route_table& routes)
-    : io_(io), routes_(routes), latency_(std::make_unique<latency_histogram[]>(routes.size() + 1)) {}
+http_server::http_server(asio::io_context& io, const route_table& routes, connection_threads threads)
+    : io_(io), routes_(routes), threads_(threads), latency_(std::make_unique<latency_histogram[]>(routes.size() + 1)) {}
 
 std::vector<route_latency> http_server::latencies() const {
     std::vector<route_latency> out;
@@ -48,7 +48,7 @@ result<void> http_server::listen(const endpoint& at) {
         const auto ex = s.get_executor();
         spawn_logged(ex, connection(std::move(s)), "HTTP connection");
     };
-    spawn_logged(io_, accept_forever(std::move(*acceptor), serve, "http"), "HTTP accept loop");
+    spawn_logged(io_, accept_forever(std::move(*acceptor), serve, "http", threads_), "HTTP accept loop");
     return {};
 }
 

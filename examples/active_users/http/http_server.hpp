@@ -4,6 +4,7 @@
 
 #include "http/route_table.hpp"
 #include "metrics/latency_histogram.hpp"
+#include "net/tcp_listener.hpp"
 #include "options.hpp"
 #include "result.hpp"
 
@@ -18,13 +19,15 @@
 
 namespace active_users {
 
-/// Serves `routes` on one address. Each connection is a coroutine on its own strand that reads
+/// Serves `routes` on one address. Each connection is a coroutine (on its own strand when several
+/// threads run the io_context) that reads
 /// requests (headers up to 8 KiB, bodies up to 4 KiB, 60 s idle), answers them in order, and
 /// hands the connection to a WebSocket route's handler on an upgrade. Each answer's latency, from
 /// the request read to the response written, is counted in its route's histogram.
 class http_server {
 public:
-    http_server(boost::asio::io_context& io, const route_table& routes);
+    /// `threads`: how many threads run `io` (one: no strand per connection).
+    http_server(boost::asio::io_context& io, const route_table& routes, connection_threads threads);
 
     /// Binds `at` and starts accepting; a failure (the port is taken) names the address.
     result<void> listen(const endpoint& at);
@@ -40,6 +43,7 @@ private:
 
     boost::asio::io_context& io_;
     const route_table& routes_;
+    connection_threads threads_;
     std::atomic<std::uint64_t> requests_{0};
     std::unique_ptr<latency_histogram[]> latency_;  ///< one per route row, then the unmatched one
 };

@@ -31,12 +31,15 @@ result<tcp::acceptor> bind_listener(asio::io_context& io, const endpoint& at, st
     return acceptor;
 }
 
-asio::awaitable<void> accept_forever(tcp::acceptor acceptor, std::function<void(tcp::socket)> serve, std::string what) {
+asio::awaitable<void> accept_forever(tcp::acceptor acceptor, std::function<void(tcp::socket)> serve, std::string what,
+                                    connection_threads threads) {
     auto& io = static_cast<asio::io_context&>(acceptor.get_executor().context());
     asio::steady_timer pause(io);
     for (;;) {
         boost::system::error_code ec;
-        tcp::socket s = co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+        const asio::any_io_executor ex = threads == connection_threads::one ? asio::any_io_executor(io.get_executor())
+                                                                             : asio::any_io_executor(asio::make_strand(io));
+        tcp::socket s = co_await acceptor.async_accept(ex, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
             // Accept fails with an errno (EMFILE, ENFILE, ENOMEM...). Its text comes from strerror
