@@ -1,0 +1,190 @@
+// converge-fanout's viewers: non-blocking sockets on one level-triggered epoll, one thread.
+// SPDX-License-Identifier: MIT
+#include "viewer_pool.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <array>
+
+namespace fanout {
+
+namespace {
+
+constexpr std::size_t read_size = 64 * 1024;
+constexpr auto reopen_after = std::chrono::seconds(20);
+constexpr auto give_up_after = std::chrono::seconds(120);
+
+[[noreturn]] void system_failure(const std::string& what, int err) {
+    throw viewer_error(what + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+viewer_pool::viewer_pool(std::uint16_t port, std::string page, std::size_t viewers, int rcvbuf)
+    : port_(port),
+      // A fixed key: the client needs no proof that the server read this request, only the 101.
+      request_("GET /" + page + "/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n"),
+      rcvbuf_(rcvbuf),
+      size_(viewers),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+      buffer_(read_size) {
+    if (!epoll_) system_failure("epoll_create1", errno);
+    viewers_.reserve(viewers);
+}
+
+void viewer_pool::connect(std::size_t slot) {
+    viewer& v = viewers_[slot];
+    v.fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!v.fd) system_failure("socket (raise the open-file limit?)", errno);
+    // Before connect, so that the window the server sees is small from the first segment.
+    if (rcvbuf_ > 0 && ::setsockopt(v.fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf_, sizeof rcvbuf_) != 0)
+        system_failure("SO_RCVBUF", errno);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port_);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int rc = ::connect(v.fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    if (rc != 0 && errno != EINPROGRESS) system_failure("connect to 127.0.0.1:" + std::to_string(port_), errno);
+    v.frames = server_frames{};
+    v.last = -1;
+    v.outbox = request_;
+    v.connecting = rc != 0;
+    v.paused = false;
+    v.interest = 0;
+    epoll_event ev{};
+    ev.data.u64 = slot;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, v.fd.get(), &ev) != 0) system_failure("epoll_ctl", errno);
+    if (!v.connecting) flush(v);
+    watch(slot);
+}
+
+void viewer_pool::watch(std::size_t slot) {
+    viewer& v = viewers_[slot];
+    std::uint32_t want = v.paused ? 0u : std::uint32_t{EPOLLIN};
+    if (v.connecting || !v.outbox.empty()) want |= EPOLLOUT;
+    if (want == v.interest) return;
+    epoll_event ev{};
+    ev.events = want;
+    ev.data.u64 = slot;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, v.fd.get(), &ev) != 0) system_failure("epoll_ctl", errno);
+    v.interest = want;
+}
+
+void viewer_pool::flush(viewer& v) {
+    while (!v.outbox.empty()) {
+        const ssize_t n = ::send(v.fd.get(), v.outbox.data(), v.outbox.size(), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EINTR) continue;
+            system_failure("the server closed a viewer (send)", errno);
+        }
+        v.outbox.erase(0, static_cast<std::size_t>(n));
+    }
+}
+
+void viewer_pool::read(std::size_t slot, const on_count* seen) {
+    viewer& v = viewers_[slot];
+    const ssize_t n = ::recv(v.fd.get(), buffer_.data(), buffer_.size(), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (n < 0) system_failure("the server closed a viewer", errno);
+    if (n == 0) throw viewer_error("the server closed a viewer");
+    frames_read r = v.frames.feed({buffer_.data(), static_cast<std::size_t>(n)});
+    text_frames_ += r.text_frames;
+    if (!r.replies.empty()) {
+        v.outbox += r.replies;
+        flush(v);
+    }
+    if (r.last_count) {
+        if (seen != nullptr && *seen) (*seen)(v.last, *r.last_count, clock::now());
+        v.last = *r.last_count;
+    }
+    if (v.waiting_since && v.last >= 0) {
+        v.waiting_since.reset();
+        --waiting_;
+        v.paused = true;
+    }
+}
+
+void viewer_pool::on_event(std::size_t slot, std::uint32_t events, const on_count* seen) {
+    viewer& v = viewers_[slot];
+    if (v.connecting) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (::getsockopt(v.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+        if (err != 0) system_failure("connect to 127.0.0.1:" + std::to_string(port_), err);
+        v.connecting = false;
+    }
+    // Reported even for a paused viewer, whose interest is empty: the connection is gone.
+    if ((events & (EPOLLERR | EPOLLHUP)) != 0) throw viewer_error("the server closed a viewer");
+    if ((events & EPOLLOUT) != 0) flush(v);
+    if ((events & EPOLLIN) != 0 && !v.paused) read(slot, seen);
+    watch(slot);
+}
+
+std::size_t viewer_pool::poll(int timeout_ms, const on_count* seen) {
+    std::array<epoll_event, 1024> events;
+    const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR) return 0;
+        system_failure("epoll_wait", errno);
+    }
+    for (int i = 0; i < n; ++i) on_event(events[static_cast<std::size_t>(i)].data.u64, events[static_cast<std::size_t>(i)].events, seen);
+    return static_cast<std::size_t>(n);
+}
+
+void viewer_pool::open_all() {
+    for (std::size_t slot = 0; slot < size_; ++slot) {
+        viewers_.emplace_back();
+        viewers_[slot].waiting_since = clock::now();
+        ++waiting_;
+        connect(slot);
+        poll(0, nullptr);
+    }
+    const auto deadline = clock::now() + give_up_after;
+    while (waiting_ > 0) {
+        const auto now = clock::now();
+        if (now > deadline)
+            throw viewer_error(std::to_string(waiting_) + " of " + std::to_string(size_) +
+                               " WebSockets got no first message in 120 s");
+        poll(500, nullptr);
+        for (std::size_t slot = 0; slot < viewers_.size(); ++slot) {
+            viewer& v = viewers_[slot];
+            if (!v.waiting_since || now - *v.waiting_since <= reopen_after) continue;
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, v.fd.get(), nullptr);
+            v.fd.reset();
+            v.waiting_since = now;
+            connect(slot);
+            ++reopened_;
+        }
+    }
+    for (std::size_t slot = 0; slot < viewers_.size(); ++slot) {
+        viewers_[slot].paused = false;
+        watch(slot);
+    }
+}
+
+void viewer_pool::settle(clock::duration quiet, clock::duration limit) {
+    const auto end = clock::now() + limit;
+    auto last_event = clock::now();
+    while (clock::now() < end && clock::now() - last_event < quiet) {
+        if (poll(50, nullptr) > 0) last_event = clock::now();
+    }
+}
+
+void viewer_pool::pump(clock::time_point until, const on_count& seen) {
+    for (auto now = clock::now(); now < until; now = clock::now()) {
+        // Whole milliseconds, rounded up, at most 50: wakes at `until`, not up to 50 ms past it.
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
+        poll(static_cast<int>(std::min<decltype(left)>(left, 50)), &seen);
+    }
+}
+
+}  // namespace fanout
