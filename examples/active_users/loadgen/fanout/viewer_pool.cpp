@@ -3,14 +3,15 @@
 #include "viewer_pool.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
-#include <array>
 
 namespace fanout {
 
@@ -42,7 +43,7 @@ viewer_pool::viewer_pool(std::uint16_t port, std::string page, std::size_t viewe
 
 void viewer_pool::connect(std::size_t slot) {
     viewer& v = viewers_[slot];
-    v.fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    v.fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!v.fd) system_failure("socket (raise the open-file limit?)", errno);
     // Before connect, so that the window the server sees is small from the first segment.
     if (rcvbuf_ > 0 && ::setsockopt(v.fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf_, sizeof rcvbuf_) != 0)
@@ -51,25 +52,29 @@ void viewer_pool::connect(std::size_t slot) {
     to.sin_family = AF_INET;
     to.sin_port = htons(port_);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const int rc = ::connect(v.fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
-    if (rc != 0 && errno != EINPROGRESS) system_failure("connect to 127.0.0.1:" + std::to_string(port_), errno);
+    // A blocking connect paces the opening by the server's accepts: 10,000 connects at once
+    // overflow its accept queue, and a dropped SYN is retried only after 1, 3, 7, 15 s.
+    int rc;
+    do rc = ::connect(v.fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0) system_failure("connect to 127.0.0.1:" + std::to_string(port_), errno);
+    if (::fcntl(v.fd.get(), F_SETFL, ::fcntl(v.fd.get(), F_GETFL) | O_NONBLOCK) != 0) system_failure("fcntl", errno);
     v.frames = server_frames{};
     v.last = -1;
     v.outbox = request_;
-    v.connecting = rc != 0;
     v.paused = false;
     v.interest = 0;
     epoll_event ev{};
     ev.data.u64 = slot;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, v.fd.get(), &ev) != 0) system_failure("epoll_ctl", errno);
-    if (!v.connecting) flush(v);
+    flush(v);
     watch(slot);
 }
 
 void viewer_pool::watch(std::size_t slot) {
     viewer& v = viewers_[slot];
     std::uint32_t want = v.paused ? 0u : std::uint32_t{EPOLLIN};
-    if (v.connecting || !v.outbox.empty()) want |= EPOLLOUT;
+    if (!v.outbox.empty()) want |= EPOLLOUT;
     if (want == v.interest) return;
     epoll_event ev{};
     ev.events = want;
@@ -115,13 +120,6 @@ void viewer_pool::read(std::size_t slot, const on_count* seen) {
 
 void viewer_pool::on_event(std::size_t slot, std::uint32_t events, const on_count* seen) {
     viewer& v = viewers_[slot];
-    if (v.connecting) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (::getsockopt(v.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-        if (err != 0) system_failure("connect to 127.0.0.1:" + std::to_string(port_), err);
-        v.connecting = false;
-    }
     // Reported even for a paused viewer, whose interest is empty: the connection is gone.
     if ((events & (EPOLLERR | EPOLLHUP)) != 0) throw viewer_error("the server closed a viewer");
     if ((events & EPOLLOUT) != 0) flush(v);

@@ -49,7 +49,6 @@ private:
         server_frames frames;
         std::int64_t last = -1;  ///< the latest count seen, -1 before the first
         std::string outbox;      ///< the upgrade request or pongs not yet accepted by the socket
-        bool connecting = false;
         bool paused = false;     ///< opened and left unread until all are
         std::optional<clock::time_point> waiting_since;  ///< opening, no first message yet
         std::uint32_t interest = 0;                      ///< the events epoll watches now
