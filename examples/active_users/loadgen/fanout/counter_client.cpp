@@ -1,4 +1,4 @@
-// converge-fanout's writer: PUT requests on one connection, answers parsed within fixed caps.
+// converge-fanout's writer: PUT requests on one connection, answers read without blocking and parsed within fixed caps.
 // SPDX-License-Identifier: MIT
 #include "counter_client.hpp"
 
@@ -64,10 +64,6 @@ counter_client::counter_client(std::uint16_t port, const std::string& page)
 void counter_client::connect() {
     fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd_) failure(std::string("socket: ") + std::strerror(errno));
-    // A server that stops answering fails the run instead of hanging it.
-    timeval limit{10, 0};
-    ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    ::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     int one = 1;
     ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sockaddr_in to{};
@@ -76,11 +72,15 @@ void counter_client::connect() {
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0)
         failure("connect to 127.0.0.1:" + std::to_string(port_) + ": " + std::strerror(errno));
+    // Sends still block (a short request into an empty buffer); a SO_SNDTIMEO bounds them.
+    timeval limit{10, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     pending_.clear();
     reconnect_ = false;
+    ++connections_;
 }
 
-std::int64_t counter_client::increment() {
+void counter_client::send_increment() {
     if (reconnect_) connect();
     for (std::size_t sent = 0; sent < request_.size();) {
         const ssize_t n = ::send(fd_.get(), request_.data() + sent, request_.size() - sent, MSG_NOSIGNAL);
@@ -88,25 +88,30 @@ std::int64_t counter_client::increment() {
         if (n < 0) failure(std::string("send: ") + std::strerror(errno));
         sent += static_cast<std::size_t>(n);
     }
-    const std::string body = read_answer();
-    const std::int64_t count = count_in(body);
-    if (count < 0) failure("no count in the answer " + body.substr(0, 80));
-    return count;
 }
 
-std::string counter_client::read_answer() {
-    char buf[16 * 1024];
-    auto fill = [&] {
-        const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
-        if (n < 0 && errno == EINTR) return;
+std::optional<std::int64_t> counter_client::answer() {
+    auto body = take_answer();
+    if (!body) {
+        char buf[16 * 1024];
+        const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return std::nullopt;
         if (n < 0) failure(std::string("recv: ") + std::strerror(errno));
         if (n == 0) failure("the server closed the connection");
         pending_.append(buf, static_cast<std::size_t>(n));
-    };
-    std::size_t end;
-    while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
+        body = take_answer();
+        if (!body) return std::nullopt;
+    }
+    const std::int64_t count = count_in(*body);
+    if (count < 0) failure("no count in the answer " + body->substr(0, 80));
+    return count;
+}
+
+std::optional<std::string> counter_client::take_answer() {
+    const std::size_t end = pending_.find("\r\n\r\n");
+    if (end == std::string::npos) {
         if (pending_.size() > max_header) failure("an answer header longer than 16 KiB");
-        fill();
+        return std::nullopt;
     }
     const std::string_view head = std::string_view(pending_).substr(0, end + 2);
     if (head.rfind("HTTP/1.1 200 ", 0) != 0) failure("answered " + std::string(head.substr(0, head.find("\r\n"))));
@@ -117,9 +122,9 @@ std::string counter_client::read_answer() {
     const auto [p, ec] = std::from_chars(length_text->data(), length_text->data() + length_text->size(), length);
     if (ec != std::errc{} || p != length_text->data() + length_text->size() || length > max_body)
         failure("a bad Content-Length " + std::string(*length_text));
-    if (const auto c = header(head, "Connection"); c && same_ignoring_case(*c, "close")) reconnect_ = true;
     const std::size_t start = end + 4;
-    while (pending_.size() - start < length) fill();
+    if (pending_.size() - start < length) return std::nullopt;
+    if (const auto c = header(head, "Connection"); c && same_ignoring_case(*c, "close")) reconnect_ = true;
     std::string body = pending_.substr(start, length);
     pending_.erase(0, start + length);
     return body;

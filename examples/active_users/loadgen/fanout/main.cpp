@@ -61,9 +61,19 @@ int run(const fanout::options& o) {
     const auto interval = std::chrono::milliseconds(o.interval_ms);
     // Paced from the start, not from each answer, so a slow answer does not stretch the run.
     auto next = start;
+    std::size_t watched = 0;  // the writer's connection the viewer pool waits on
     while (clock::now() < end) {
-        const std::int64_t count = writer.increment();
-        log.changed(count, clock::now());
+        writer.send_increment();
+        if (writer.connections() != watched) {
+            viewers.watch_also(writer.fd());
+            watched = writer.connections();
+        }
+        // The viewers are read while the answer is due, as at every other moment of the run.
+        const auto answer_due = clock::now() + std::chrono::seconds(10);
+        std::optional<std::int64_t> count;
+        while (!(count = writer.answer()))
+            if (!viewers.pump_until_readable(answer_due, seen)) throw std::runtime_error("PUT: no answer in 10 s");
+        log.changed(*count, clock::now());
         next += interval;
         viewers.pump(next, seen);
     }

@@ -20,6 +20,8 @@ namespace {
 constexpr std::size_t read_size = 64 * 1024;
 constexpr auto reopen_after = std::chrono::seconds(20);
 constexpr auto give_up_after = std::chrono::seconds(120);
+/// The epoll tag of the watch_also fd: no viewer slot can have it.
+constexpr std::uint64_t other_tag = ~std::uint64_t{0};
 
 [[noreturn]] void system_failure(const std::string& what, int err) {
     throw viewer_error(what + ": " + std::strerror(err));
@@ -134,7 +136,11 @@ std::size_t viewer_pool::poll(int timeout_ms, const on_count* seen) {
         if (errno == EINTR) return 0;
         system_failure("epoll_wait", errno);
     }
-    for (int i = 0; i < n; ++i) on_event(events[static_cast<std::size_t>(i)].data.u64, events[static_cast<std::size_t>(i)].events, seen);
+    other_ready_ = false;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+        if (events[i].data.u64 == other_tag) other_ready_ = true;
+        else on_event(events[i].data.u64, events[i].events, seen);
+    }
     return static_cast<std::size_t>(n);
 }
 
@@ -177,12 +183,29 @@ void viewer_pool::settle(clock::duration quiet, clock::duration limit) {
     }
 }
 
-void viewer_pool::pump(clock::time_point until, const on_count& seen) {
-    for (auto now = clock::now(); now < until; now = clock::now()) {
+void viewer_pool::watch_also(int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = other_tag;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) system_failure("epoll_ctl", errno);
+}
+
+bool viewer_pool::pump_while(clock::time_point until, const on_count& seen, bool stop_on_other) {
+    auto now = clock::now();
+    do {
         // Whole milliseconds, rounded up, at most 50: wakes at `until`, not up to 50 ms past it.
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
-        poll(static_cast<int>(std::min<decltype(left)>(left, 50)), &seen);
-    }
+        const auto left = std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(until - now).count());
+        poll(static_cast<int>(std::min<std::int64_t>(left, 50)), &seen);
+        if (stop_on_other && other_ready_) return true;
+        now = clock::now();
+    } while (now < until);
+    return false;
+}
+
+void viewer_pool::pump(clock::time_point until, const on_count& seen) { pump_while(until, seen, false); }
+
+bool viewer_pool::pump_until_readable(clock::time_point deadline, const on_count& seen) {
+    return pump_while(deadline, seen, true);
 }
 
 }  // namespace fanout

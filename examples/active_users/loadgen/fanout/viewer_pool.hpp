@@ -37,8 +37,15 @@ public:
     /// Reads what the opening left in the sockets until nothing arrives for `quiet`.
     void settle(clock::duration quiet, clock::duration limit);
 
-    /// Reads every viewer until `until`, calling `seen` for each new count.
+    /// Reads every viewer until `until`, calling `seen` for each new count; at least one pass
+    /// even when `until` has passed, so a writer that runs late never stops the reading.
     void pump(clock::time_point until, const on_count& seen);
+
+    /// Watches `fd` (another socket, readable) on the same epoll, for pump_until_readable.
+    void watch_also(int fd);
+
+    /// Reads every viewer until the fd given to watch_also is readable (true) or `deadline` (false).
+    bool pump_until_readable(clock::time_point deadline, const on_count& seen);
 
     std::size_t text_frames() const { return text_frames_; }
     std::size_t reopened() const { return reopened_; }
@@ -62,6 +69,9 @@ private:
     void watch(std::size_t slot);
     /// Waits up to `timeout_ms` and handles what is ready; the number of events.
     std::size_t poll(int timeout_ms, const on_count* seen);
+    /// Polls until `until`, at least once; returns early, true, when `stop_on_other` and the
+    /// watch_also fd is readable.
+    bool pump_while(clock::time_point until, const on_count& seen, bool stop_on_other);
 
     std::uint16_t port_;
     std::string request_;
@@ -72,6 +82,7 @@ private:
     std::size_t waiting_ = 0;
     std::size_t text_frames_ = 0;
     std::size_t reopened_ = 0;
+    bool other_ready_ = false;  ///< the watch_also fd was reported readable by the last poll
     std::vector<char> buffer_;
 };
 
