@@ -19,14 +19,15 @@ namespace fanout {
 /// (-1 when none yet), the new one, and when it was read.
 using on_count = std::function<void(std::int64_t before, std::int64_t now, clock::time_point at)>;
 
-/// Example: `viewer_pool v(8080, "fan", 2000, 8192); v.open_all(); v.settle(); v.pump(until, log);`
+/// Example: `viewer_pool v(8080, "fan", 2000, 8192); v.open_all(); v.settle(500ms, 60s); v.pump(until, seen);`
 /// Every failure (a refusal, a close, a bad frame, a viewer that never opens) throws viewer_error.
 class viewer_pool {
 public:
     /// Nothing is connected until open_all. `rcvbuf`: each socket's SO_RCVBUF, 0 for the default.
     viewer_pool(std::uint16_t port, std::string page, std::size_t viewers, int rcvbuf);
 
-    /// Opens every viewer at once and returns when each has had its first message. A viewer
+    /// Opens every viewer, each connect after the last (paced by the server's accepts), not
+    /// waiting for answers, and returns when each has had its first message. A viewer
     /// is not read again after that until all are open: every join is pushed to every viewer
     /// open so far, and with a small receive buffer the server soon holds those pushes back
     /// and keeps only the latest, where reading them would cost N^2/2 stale frames. A viewer
