@@ -130,12 +130,15 @@ TEST_CASE("the first message to a peer carries the full state and later ones the
 TEST_CASE("changes between two messages share one log entry, which the next message carries whole", "[anti_entropy][log]") {
     pair_of_replicas p;
     const std::uint64_t before = p.a.seq();
-    for (std::uint32_t i = 0; i < 1000; ++i) p.a.update(add(1, 1));
+    // More changes than the log's 1,024 entries: one per change would push the oldest out, and
+    // the peer would be sent the full state.
+    for (std::uint32_t i = 0; i < 2000; ++i) p.a.update(add(1, 1));
     CHECK(p.a.log_size() == 1);
     CHECK(p.a.seq() == before + 1);
     const message m = p.a.message_for(2);
+    CHECK_FALSE(m.full_state);
     CHECK(m.to == before + 1);
-    CHECK(m.payload.value() == 1000);
+    CHECK(m.payload.value() == 2000);
     // Named by a message, the entry is closed: a change after it is a new entry, even while
     // that message is unacknowledged (it may have been lost, and the peer acks what it named).
     p.a.update(add(1, 1));
